@@ -1,0 +1,266 @@
+"""Settings: config/default.toml, then a --config/SCRM_CONFIG file, then SCRM_<SECTION>__<KEY> variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+ENV_PREFIX = "SCRM_"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it (never its secret value)."""
+
+    def __init__(self, name: str, problem: str):
+        section, _, key = name.partition(".")
+        env = f"{ENV_PREFIX}{section.upper()}__{key.upper()}" if key else ""
+        where = f"{name} ({env})" if env else name
+        super().__init__(f"setting {where}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    max_callback_bytes: int = 262144
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    dir: str = "data"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = ""
+    sqlite_synchronous: str = "FULL"
+    auto_migrate: bool = True
+
+
+@dataclass(frozen=True)
+class WeComSettings:
+    corp_id: str = ""
+    token: str = field(default="", repr=False)
+    encoding_aes_key: str = field(default="", repr=False)
+    agent_id: int = 0
+    agent_secret: str = field(default="", repr=False)
+    contact_secret: str = field(default="", repr=False)
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    rate_per_second: float = 50.0
+    max_attempts: int = 4
+
+    @property
+    def callback_ready(self) -> bool:
+        return bool(self.corp_id and self.token and self.encoding_aes_key)
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    concurrency: int = 8
+    max_attempts: int = 8
+    retry_base_delay: float = 2.0
+    retry_max_delay: float = 600.0
+    lease_seconds: float = 60.0
+    poll_interval: float = 0.5
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    host: str = "127.0.0.1"
+    port: int = 8081
+    callback_retries: int = 3
+    callback_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    data: DataSettings = field(default_factory=DataSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    wecom: WeComSettings = field(default_factory=WeComSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
+    emulator: EmulatorSettings = field(default_factory=EmulatorSettings)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.data.dir).expanduser().resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite://{self.data_dir / 'scrm.sqlite3'}"
+
+    @property
+    def public_url(self) -> str:
+        return (self.server.public_url or f"http://{self.server.host}:{self.server.port}").rstrip("/")
+
+    def replace(self, **sections: dict[str, Any]) -> Settings:
+        """A copy with some keys of some sections changed, validated again."""
+        changed = {name: dataclasses.replace(getattr(self, name), **keys) for name, keys in sections.items()}
+        return validate(dataclasses.replace(self, **changed))
+
+
+_SECTION_TYPES = {
+    "server": ServerSettings,
+    "data": DataSettings,
+    "database": DatabaseSettings,
+    "wecom": WeComSettings,
+    "inbox": InboxSettings,
+    "emulator": EmulatorSettings,
+}
+
+
+def load(config_file: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read and validate settings; raises SettingsError with a one-line reason."""
+    env = os.environ if env is None else env
+    raw = _read_toml(DEFAULT_FILE)
+    config_file = config_file or env.get(f"{ENV_PREFIX}CONFIG") or None
+    if config_file:
+        _merge(raw, _read_toml(Path(config_file)), source=str(config_file))
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        _merge(raw, {section: {key: value}}, source=name)
+    return validate(_build(raw))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError("config", f"file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError("config", f"file {path} is not valid TOML ({exc})") from None
+
+
+def _merge(raw: dict[str, Any], extra: dict[str, Any], source: str) -> None:
+    for section, keys in extra.items():
+        if section not in _SECTION_TYPES or not isinstance(keys, dict):
+            raise SettingsError(section, f"unknown section in {source}")
+        known = {f.name for f in dataclasses.fields(_SECTION_TYPES[section])}
+        for key, value in keys.items():
+            if key not in known:
+                raise SettingsError(f"{section}.{key}", f"unknown setting in {source}")
+            raw.setdefault(section, {})[key] = value
+
+
+def _build(raw: dict[str, Any]) -> Settings:
+    sections = {}
+    for section, cls in _SECTION_TYPES.items():
+        values = {}
+        for f in dataclasses.fields(cls):
+            if f.name in raw.get(section, {}):
+                values[f.name] = _coerce(f"{section}.{f.name}", raw[section][f.name], f.default)
+        sections[section] = cls(**values)
+    return Settings(**sections)
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """Environment variables arrive as text; convert to the type the default has."""
+    kind = type(default)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(name, "must be true or false")
+    if kind is int:
+        if isinstance(value, bool):
+            raise SettingsError(name, "must be a whole number")
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise SettingsError(name, "must be a whole number") from None
+    if kind is float:
+        try:
+            return float(str(value).strip())
+        except ValueError:
+            raise SettingsError(name, "must be a number") from None
+    if not isinstance(value, str):
+        raise SettingsError(name, "must be text")
+    return value.strip()
+
+
+_CORP_ID = re.compile(r"^w[wx][0-9A-Za-z]{16}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9]{1,32}$")
+_AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
+
+
+def validate(s: Settings) -> Settings:
+    """Check every value that would otherwise fail later, on a request or in the middle of the night."""
+    for name, port in (("server.port", s.server.port), ("emulator.port", s.emulator.port)):
+        if not 0 <= port <= 65535:
+            raise SettingsError(name, "must be a port number between 1 and 65535 (0 picks a free one)")
+    if s.server.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError("server.log_level", "must be DEBUG, INFO, WARNING or ERROR")
+    if s.server.max_callback_bytes < 1024:
+        raise SettingsError("server.max_callback_bytes", "must be at least 1024")
+    _check_database_url(s.database.url)
+    if s.database.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
+        raise SettingsError("database.sqlite_synchronous", "must be FULL, NORMAL or EXTRA")
+    w = s.wecom
+    if w.corp_id and not _CORP_ID.match(w.corp_id):
+        raise SettingsError("wecom.corp_id", "must look like ww followed by 16 letters or digits")
+    if w.token and not _TOKEN.match(w.token):
+        raise SettingsError("wecom.token", "must be 1-32 letters or digits")
+    if w.encoding_aes_key and not _AES_KEY.match(w.encoding_aes_key):
+        raise SettingsError("wecom.encoding_aes_key", "must be exactly 43 letters or digits")
+    if w.agent_id < 0:
+        raise SettingsError("wecom.agent_id", "must be a positive AgentId")
+    parts = urlsplit(w.api_base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError("wecom.api_base_url", "must be an http(s) URL")
+    if w.rate_per_second <= 0:
+        raise SettingsError("wecom.rate_per_second", "must be above 0")
+    if w.max_attempts < 1:
+        raise SettingsError("wecom.max_attempts", "must be at least 1")
+    i = s.inbox
+    if i.concurrency < 1:
+        raise SettingsError("inbox.concurrency", "must be at least 1")
+    if i.max_attempts < 1:
+        raise SettingsError("inbox.max_attempts", "must be at least 1")
+    if i.lease_seconds <= 0 or i.poll_interval <= 0 or i.retry_base_delay < 0:
+        raise SettingsError("inbox.lease_seconds", "lease, poll interval and retry delay must be positive")
+    return s
+
+
+def require_wecom(s: Settings) -> None:
+    """The callback cannot work without these three; say which one is missing."""
+    for key in ("corp_id", "token", "encoding_aes_key"):
+        if not getattr(s.wecom, key):
+            raise SettingsError(f"wecom.{key}", "is required to receive WeCom callbacks")
+
+
+def _check_database_url(url: str) -> None:
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if not (parts.netloc + parts.path) or (parts.netloc + parts.path) == "/":
+            raise SettingsError("database.url", "sqlite URL needs a file path, e.g. sqlite:///var/lib/scrm.db")
+        return
+    if parts.scheme in {"postgres", "postgresql", "asyncpg"}:
+        try:
+            port = parts.port
+        except ValueError:
+            raise SettingsError("database.url", "has a port that is not a number") from None
+        if not parts.hostname or not parts.path.strip("/"):
+            raise SettingsError("database.url", "postgres URL needs a host and a database name")
+        if port is not None and not 0 < port < 65536:
+            raise SettingsError("database.url", "has a port outside 1-65535")
+        return
+    raise SettingsError("database.url", "must start with sqlite:// or postgres://")

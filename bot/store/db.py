@@ -1,0 +1,110 @@
+"""Database lifecycle: tortoise configuration from settings, migrations, and health checks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.executor import MigrationExecutor
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+APP = "models"
+MODELS_APP = {"models": ["bot.models"], "default_connection": "default", "migrations": "bot.migrations"}
+
+# For the `tortoise` CLI (makemigrations) only: `tortoise -c bot.store.db.TORTOISE_ORM makemigrations`.
+TORTOISE_ORM = {"connections": {"default": "sqlite://:memory:"}, "apps": {APP: MODELS_APP}}
+
+
+def is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme in {"postgres", "postgresql", "asyncpg"}
+
+
+def tortoise_config(settings: Settings, extra_apps: dict | None = None) -> dict:
+    url = settings.database_url
+    if is_postgres(url):
+        parts = urlsplit(url)
+        connection: dict | str = {
+            "engine": "tortoise.backends.asyncpg",
+            "credentials": {
+                "host": parts.hostname,
+                "port": parts.port or 5432,
+                "user": parts.username or "postgres",
+                "password": parts.password or "",
+                "database": parts.path.lstrip("/"),
+                "minsize": 1,
+                "maxsize": 10,
+            },
+        }
+    else:
+        path = url.removeprefix("sqlite://")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {
+                "file_path": path,
+                "journal_mode": "WAL",
+                "synchronous": settings.database.sqlite_synchronous.upper(),
+                # Another process (a separate worker) may hold the write lock for a moment.
+                "busy_timeout": 5000,
+            },
+        }
+    apps = {APP: dict(MODELS_APP)}
+    apps.update(extra_apps or {})
+    return {"connections": {"default": connection}, "apps": apps, "use_tz": True, "timezone": "UTC"}
+
+
+async def open_db(settings: Settings, *, migrate: bool | None = None, extra_apps: dict | None = None) -> None:
+    """Connect; apply pending migrations when asked (default: the auto_migrate setting).
+
+    `extra_apps` are model apps without migrations (the tests' own models); their tables are created
+    after the product schema is up to date.
+    """
+    await Tortoise.init(config=tortoise_config(settings, extra_apps))
+    if migrate is None:
+        migrate = settings.database.auto_migrate
+    pending = await pending_migrations()
+    if pending and migrate:
+        log.info("database schema is behind: applying %d migration(s): %s", len(pending), ", ".join(pending))
+        await apply_migrations()
+    elif pending:
+        log.warning("database schema is behind by %d migration(s); run `scrm migrate`", len(pending))
+    if extra_apps:
+        await Tortoise.generate_schemas(safe=True)
+
+
+async def close_db() -> None:
+    await connections.close_all()
+
+
+def _executor() -> MigrationExecutor:
+    return MigrationExecutor(connections.get("default"), {APP: dict(MODELS_APP)})
+
+
+async def pending_migrations() -> list[str]:
+    steps = await _executor().plan()
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
+
+
+async def apply_migrations(progress: Callable[[str, str, str], object] | None = None) -> list[str]:
+    pending = await pending_migrations()
+    if pending:
+        await _executor().migrate(progress=progress)
+    return pending
+
+
+async def ping(timeout: float = 2.0) -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout)
+    except Exception as exc:  # any driver error means "unreachable" to a health check
+        log.warning("database ping failed: %s", type(exc).__name__)
+        return False
+    return True

@@ -1,0 +1,119 @@
+"""WeCom callback crypto: verify and decrypt what WeCom sends, and build what WeCom would send."""
+
+from __future__ import annotations
+
+import binascii
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+from wechatpy.crypto import _get_signature
+from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
+from wechatpy.utils import to_text
+
+from bot.wecom.events import MalformedEvent, parse_xml
+
+
+class CallbackRejected(Exception):
+    """A callback request that must be refused; `reason` is safe to log (no secrets, no payload)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One signed, encrypted callback request as WeCom sends it."""
+
+    query: dict[str, str]
+    body: bytes
+
+    @property
+    def query_string(self) -> str:
+        return urlencode(self.query)
+
+
+class CallbackCrypto:
+    """The callback contract of one corp: token + EncodingAESKey + CorpID (receiveid)."""
+
+    def __init__(self, token: str, encoding_aes_key: str, corp_id: str):
+        self.token = token
+        self.corp_id = corp_id
+        self._crypto = WeChatCrypto(token, encoding_aes_key, corp_id)
+
+    # -- receiving side -------------------------------------------------------------------------
+
+    def verify_url(self, msg_signature: str, timestamp: str, nonce: str, echostr: str) -> str:
+        """The GET handshake: check the signature over echostr and return its plaintext."""
+        self._check_signature(msg_signature, timestamp, nonce, echostr)
+        return self._decrypt(echostr)
+
+    def decrypt_body(self, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> str:
+        """The POST delivery: parse the envelope safely, check the signature, return the plaintext XML."""
+        try:
+            root = parse_xml(body)
+        except MalformedEvent as exc:
+            raise CallbackRejected(f"envelope is {exc}") from None
+        to_user = (root.findtext("ToUserName") or "").strip()
+        if to_user and to_user != self.corp_id:
+            raise CallbackRejected("envelope ToUserName is another corp")
+        encrypt = (root.findtext("Encrypt") or "").strip()
+        if not encrypt:
+            raise CallbackRejected("envelope has no Encrypt")
+        self._check_signature(msg_signature, timestamp, nonce, encrypt)
+        return self._decrypt(encrypt)
+
+    def _check_signature(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> None:
+        if not (msg_signature and timestamp and nonce):
+            raise CallbackRejected("missing msg_signature, timestamp or nonce")
+        expected = _get_signature(self.token, timestamp, nonce, encrypt)
+        if not hmac.compare_digest(expected.encode(), msg_signature.encode()):
+            raise CallbackRejected("signature mismatch")
+
+    def _decrypt(self, encrypt: str) -> str:
+        # wechatpy trusts the pad byte and the length prefix; a forged or truncated ciphertext can make
+        # it raise nearly anything, so every failure here is one refusal.
+        try:
+            binascii.a2b_base64(encrypt.encode("ascii"), strict_mode=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise CallbackRejected("Encrypt is not valid base64") from None
+        try:
+            return PrpCrypto(self._crypto.key).decrypt(encrypt, self.corp_id)
+        except InvalidCorpIdException:
+            raise CallbackRejected("message is addressed to another corp") from None
+        except Exception as exc:
+            raise CallbackRejected(f"ciphertext does not decrypt ({type(exc).__name__})") from None
+
+    # -- sending side (the emulator plays WeCom) -----------------------------------------------
+
+    def encrypt(self, plaintext: str) -> str:
+        return to_text(PrpCrypto(self._crypto.key).encrypt(plaintext, self.corp_id))
+
+    def sign(self, timestamp: str, nonce: str, encrypt: str) -> str:
+        return _get_signature(self.token, timestamp, nonce, encrypt)
+
+    def build_delivery(self, plain_xml: str, agent_id: str | int | None = None) -> Delivery:
+        """Encrypt an event the way WeCom POSTs it: fresh random prefix, timestamp and nonce each time."""
+        encrypt = self.encrypt(plain_xml)
+        timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
+        agent = f"<AgentID><![CDATA[{agent_id}]]></AgentID>" if agent_id is not None else ""
+        body = (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>{agent}"
+            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        ).encode()
+        query = {"msg_signature": self.sign(timestamp, nonce, encrypt), "timestamp": timestamp, "nonce": nonce}
+        return Delivery(query=query, body=body)
+
+    def build_verification(self, echo_plain: str) -> dict[str, str]:
+        """The GET query WeCom sends when an admin saves the callback URL."""
+        encrypt = self.encrypt(echo_plain)
+        timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
+        return {
+            "msg_signature": self.sign(timestamp, nonce, encrypt),
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "echostr": encrypt,
+        }
