@@ -67,7 +67,9 @@ async def open_db(settings: Settings, *, migrate: bool | None = None, extra_apps
     `extra_apps` are model apps without migrations (the tests' own models); their tables are created
     after the product schema is up to date.
     """
-    await Tortoise.init(config=tortoise_config(settings, extra_apps))
+    # The global fallback makes the connection visible to every task (aiohttp runs startup, requests and
+    # cleanup in different tasks), not only to the one that called init.
+    await Tortoise.init(config=tortoise_config(settings, extra_apps), _enable_global_fallback=True)
     if migrate is None:
         migrate = settings.database.auto_migrate
     pending = await pending_migrations()
@@ -81,7 +83,7 @@ async def open_db(settings: Settings, *, migrate: bool | None = None, extra_apps
 
 
 async def close_db() -> None:
-    await connections.close_all()
+    await Tortoise.close_connections()
 
 
 def _executor() -> MigrationExecutor:

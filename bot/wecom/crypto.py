@@ -17,11 +17,16 @@ from bot.wecom.events import MalformedEvent, parse_xml
 
 
 class CallbackRejected(Exception):
-    """A callback request that must be refused; `reason` is safe to log (no secrets, no payload)."""
+    """A callback request that must be refused; `reason` is safe to log (no secrets, no payload).
 
-    def __init__(self, reason: str):
+    `forged` marks requests that are well-formed but not from WeCom for this corp (bad signature,
+    another corp's id), as opposed to requests that are simply broken.
+    """
+
+    def __init__(self, reason: str, *, forged: bool = False):
         super().__init__(reason)
         self.reason = reason
+        self.forged = forged
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class CallbackCrypto:
             raise CallbackRejected(f"envelope is {exc}") from None
         to_user = (root.findtext("ToUserName") or "").strip()
         if to_user and to_user != self.corp_id:
-            raise CallbackRejected("envelope ToUserName is another corp")
+            raise CallbackRejected("envelope ToUserName is another corp", forged=True)
         encrypt = (root.findtext("Encrypt") or "").strip()
         if not encrypt:
             raise CallbackRejected("envelope has no Encrypt")
@@ -71,19 +76,25 @@ class CallbackCrypto:
             raise CallbackRejected("missing msg_signature, timestamp or nonce")
         expected = _get_signature(self.token, timestamp, nonce, encrypt)
         if not hmac.compare_digest(expected.encode(), msg_signature.encode()):
-            raise CallbackRejected("signature mismatch")
+            raise CallbackRejected("signature mismatch", forged=True)
 
     def _decrypt(self, encrypt: str) -> str:
-        # wechatpy trusts the pad byte and the length prefix; a forged or truncated ciphertext can make
-        # it raise nearly anything, so every failure here is one refusal.
+        # wechatpy trusts the pad byte and the length prefix, so a forged or truncated ciphertext could
+        # make it raise nearly anything or return garbage: check the shape first, refuse every failure.
         try:
-            binascii.a2b_base64(encrypt.encode("ascii"), strict_mode=True)
+            raw = binascii.a2b_base64(encrypt.encode("ascii"), strict_mode=True)
         except (binascii.Error, UnicodeEncodeError, ValueError):
             raise CallbackRejected("Encrypt is not valid base64") from None
+        if not raw or len(raw) % 32:
+            raise CallbackRejected("ciphertext is not a whole number of blocks")
+        prp = PrpCrypto(self._crypto.key)
+        pad = prp.cipher.decrypt(raw)[-1]
+        if not 1 <= pad <= 32:
+            raise CallbackRejected("ciphertext has broken padding")
         try:
-            return PrpCrypto(self._crypto.key).decrypt(encrypt, self.corp_id)
+            return prp.decrypt(encrypt, self.corp_id)
         except InvalidCorpIdException:
-            raise CallbackRejected("message is addressed to another corp") from None
+            raise CallbackRejected("message is addressed to another corp", forged=True) from None
         except Exception as exc:
             raise CallbackRejected(f"ciphertext does not decrypt ({type(exc).__name__})") from None
 

@@ -1,0 +1,39 @@
+"""Logging setup: one format for every command, and secrets masked wherever they might slip in."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.settings import Settings
+
+_TOKEN_PARAM = re.compile(r"(access_token|corpsecret|echostr|msg_signature)=[^&\s\"']+")
+
+
+class RedactSecrets(logging.Filter):
+    """Masks configured secrets and token-bearing query parameters in every record."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 6]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = _TOKEN_PARAM.sub(r"\1=***", message)
+        for secret in self.secrets:
+            cleaned = cleaned.replace(secret, "***")
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def setup(settings: Settings) -> None:
+    w = settings.wecom
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets([w.token, w.encoding_aes_key, w.agent_secret, w.contact_secret]))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.server.log_level.upper())
+    # One line per request is noise on the callback hot path; errors still log.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

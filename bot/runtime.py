@@ -1,0 +1,65 @@
+"""Process resources shared by `serve`, `worker` and `demo`: the WeCom client and a standalone worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import ClientSession, ClientTimeout
+
+from bot.events import Context, Router, default_router
+from bot.settings import Settings
+from bot.store import db
+from bot.store.tokens import DbTokenStore
+from bot.wecom.client import WeComClient
+from bot.worker import InboxWorker
+
+log = logging.getLogger(__name__)
+
+
+def http_session() -> ClientSession:
+    """The one outgoing HTTP session of a process."""
+    return ClientSession(timeout=ClientTimeout(total=30, connect=10))
+
+
+def wecom_client(session: ClientSession, settings: Settings) -> WeComClient:
+    w = settings.wecom
+    return WeComClient(
+        session,
+        base_url=w.api_base_url,
+        corp_id=w.corp_id,
+        agent_id=w.agent_id,
+        agent_secret=w.agent_secret,
+        contact_secret=w.contact_secret,
+        token_store=DbTokenStore(),
+        rate_per_second=w.rate_per_second,
+        max_attempts=w.max_attempts,
+    )
+
+
+def inbox_worker(settings: Settings, client: WeComClient | None, router: Router | None = None) -> InboxWorker:
+    return InboxWorker(
+        router or default_router(),
+        settings.inbox,
+        context=Context(wecom=client, settings=settings),
+        postgres=db.is_postgres(settings.database_url),
+    )
+
+
+async def run_worker(settings: Settings, router: Router | None = None) -> None:
+    """`scrm worker`: drain the inbox until SIGINT/SIGTERM, then hand back claimed events."""
+    await db.open_db(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with http_session() as session:
+            worker = inbox_worker(settings, wecom_client(session, settings), router)
+            await worker.start()
+            await stop.wait()
+            log.info("worker stopping")
+            await worker.stop()
+    finally:
+        await db.close_db()

@@ -1,0 +1,71 @@
+"""The application factory: composes the bot's routes and resources into one aiohttp server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot import routes as bot_routes
+from bot import runtime
+from bot.appkeys import CRYPTO, HTTP, INBOX, SETTINGS, WECOM, WORKER
+from bot.events import Router
+from bot.inbox import InboxWriter
+from bot.settings import Settings, require_wecom
+from bot.store import db
+from bot.wecom.crypto import CallbackCrypto
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    run_worker: bool = True,
+    router: Router | None = None,
+    extra_model_apps: dict | None = None,
+) -> web.Application:
+    """The server for these settings. `router` replaces the product handlers (tests prove the inbox with
+    their own); `extra_model_apps` adds model apps without migrations (tests' own tables)."""
+    require_wecom(settings)
+    app = web.Application()
+    app[SETTINGS] = settings
+    w = settings.wecom
+    app[CRYPTO] = CallbackCrypto(w.token, w.encoding_aes_key, w.corp_id)
+
+    async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+        await db.open_db(settings, extra_apps=extra_model_apps)
+        yield
+        await db.close_db()
+
+    async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
+        worker = None
+        if run_worker:
+            worker = runtime.inbox_worker(settings, app[WECOM], router)
+        writer = InboxWriter(on_stored=worker.notify if worker else None)
+        app[INBOX], app[WORKER] = writer, worker
+        await writer.start()
+        if worker:
+            await worker.start()
+        yield
+        # Stop taking callbacks first, then let the worker hand back what it holds.
+        await writer.stop()
+        if worker:
+            await worker.stop()
+
+    app.cleanup_ctx.extend([database_ctx, http_ctx, wecom_ctx, inbox_ctx])
+    bot_routes.setup_routes(app)
+    return app
+
+
+async def http_ctx(app: web.Application) -> AsyncIterator[None]:
+    """One ClientSession per process, shared by every outgoing call."""
+    async with runtime.http_session() as session:
+        app[HTTP] = session
+        yield
+
+
+async def wecom_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[WECOM] = runtime.wecom_client(app[HTTP], app[SETTINGS])
+    yield
