@@ -1,0 +1,252 @@
+"""Control and inspection endpoints under /_emulator/: state snapshots, user actions, fault injection."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from yarl import URL
+
+from .actions import ACTION_NAMES, ActionError
+from .api_groups import groupchat_json
+from .callbacks import CallbackVerificationFailed
+from .models import Limits
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
+_LIMIT_FIELDS = {f.name for f in fields(Limits)}
+_dumps = partial(json.dumps, ensure_ascii=False)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
+def _emu(request: web.Request) -> Emulator:
+    return request.app[EMULATOR_KEY]
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="body is not JSON") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="body is not a JSON object")
+    return body
+
+
+# -- inspection ----------------------------------------------------------------------------------
+
+
+async def config(request: web.Request) -> web.Response:
+    emu = _emu(request)
+    return _json(
+        {**emu.corp.as_dict(), "callback_url": emu.callbacks.url, "limits": asdict(emu.state.limits)}
+    )
+
+
+async def calls(request: web.Request) -> web.Response:
+    return _json(dict(_emu(request).calls))
+
+
+async def customers(request: web.Request) -> web.Response:
+    state = _emu(request).state
+    return _json([state.customer_view(ext) for ext in state.customers])
+
+
+async def customer(request: web.Request) -> web.Response:
+    state = _emu(request).state
+    ext = request.match_info["external_userid"]
+    if ext not in state.customers:
+        raise web.HTTPNotFound(text=f"no customer {ext}")
+    return _json(state.customer_view(ext))
+
+
+async def relation(request: web.Request) -> web.Response:
+    state = _emu(request).state
+    key = (request.match_info["userid"], request.match_info["external_userid"])
+    if key not in state.follows:
+        raise web.HTTPNotFound(text="no such relation")
+    return _json(state.relation_view(state.follows[key]))
+
+
+async def members(request: web.Request) -> web.Response:
+    return _json([asdict(m) for m in _emu(request).state.members.values()])
+
+
+async def departments(request: web.Request) -> web.Response:
+    return _json([asdict(d) for d in _emu(request).state.departments.values()])
+
+
+async def tags(request: web.Request) -> web.Response:
+    state = _emu(request).state
+    return _json(
+        [
+            {**asdict(g), "tags": [asdict(t) for t in state.tags_of_group(g.group_id, include_deleted=True)]}
+            for g in state.tag_groups.values()
+        ]
+    )
+
+
+async def groupchats(request: web.Request) -> web.Response:
+    state = _emu(request).state
+    return _json(
+        [
+            {**groupchat_json(c, True), "status": c.status, "dismissed": c.dismissed}
+            for c in state.group_chats.values()
+        ]
+    )
+
+
+async def contact_ways(request: web.Request) -> web.Response:
+    return _json([asdict(w) for w in _emu(request).state.contact_ways.values()])
+
+
+async def mass_tasks(request: web.Request) -> web.Response:
+    return _json([asdict(t) for t in _emu(request).state.mass_tasks.values()])
+
+
+async def messages(request: web.Request) -> web.Response:
+    return _json(_emu(request).state.messages)
+
+
+async def welcome_messages(request: web.Request) -> web.Response:
+    return _json(_emu(request).state.welcome_messages)
+
+
+async def deliveries(request: web.Request) -> web.Response:
+    sender = _emu(request).callbacks
+    return _json({"stats": dict(sender.stats), "log": sender.log_dicts()})
+
+
+# -- control -------------------------------------------------------------------------------------
+
+
+async def configure_callback(request: web.Request) -> web.Response:
+    url = (await _body(request)).get("url")
+    if not isinstance(url, str) or not url:
+        raise web.HTTPBadRequest(text="url is required")
+    try:
+        await _emu(request).callbacks.configure(url)
+    except CallbackVerificationFailed as exc:
+        return _json({"ok": False, "error": str(exc)}, status=400)
+    return _json({"ok": True, "url": url})
+
+
+async def drain(request: web.Request) -> web.Response:
+    emu = _emu(request)
+    await emu.callbacks.drain()
+    return _json({"ok": True, "stats": dict(emu.callbacks.stats)})
+
+
+async def expire_tokens(request: web.Request) -> web.Response:
+    _emu(request).expire_tokens()
+    return _json({"ok": True})
+
+
+async def fail_next(request: web.Request) -> web.Response:
+    body = await _body(request)
+    try:
+        _emu(request).fail_next(str(body["path"]), int(body["errcode"]), body.get("times", 1))
+    except (KeyError, TypeError, ValueError):
+        raise web.HTTPBadRequest(text="path and errcode are required") from None
+    return _json({"ok": True})
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    _emu(request).gateway.clear_faults()
+    return _json({"ok": True})
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    clock = _emu(request).clock
+    if not hasattr(clock, "advance"):
+        raise web.HTTPConflict(text="this emulator runs on a clock that cannot be advanced")
+    clock.advance(float((await _body(request)).get("seconds", 0)))
+    return _json({"ok": True, "now": clock()})
+
+
+async def set_limits(request: web.Request) -> web.Response:
+    limits = _emu(request).state.limits
+    body = await _body(request)
+    unknown = set(body) - _LIMIT_FIELDS
+    if unknown:
+        raise web.HTTPBadRequest(text=f"unknown limits: {sorted(unknown)}")
+    for key, value in body.items():
+        setattr(limits, key, value)
+    return _json(asdict(limits))
+
+
+async def action(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in ACTION_NAMES:
+        raise web.HTTPNotFound(text=f"no action {name}")
+    kwargs = await _body(request)
+    try:
+        result = getattr(_emu(request).actions, name)(**kwargs)
+    except ActionError as exc:
+        return _json({"error": str(exc)}, status=400)
+    except TypeError as exc:  # wrong or missing arguments
+        return _json({"error": str(exc)}, status=400)
+    return _json(result)
+
+
+async def oauth_authorize(request: web.Request) -> web.Response:
+    """Stands in for open.weixin.qq.com's authorize page: redirect with a code for the given identity."""
+    query = request.query
+    redirect_uri = query.get("redirect_uri")
+    if not redirect_uri:
+        raise web.HTTPBadRequest(text="redirect_uri is required")
+    try:
+        code = _emu(request).actions.oauth_login(
+            userid=query.get("userid") or None, external_userid=query.get("external_userid") or None
+        )["code"]
+    except ActionError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
+    target = URL(redirect_uri).update_query(code=code, state=query.get("state", ""))
+    raise web.HTTPFound(target)
+
+
+def _route_name(path: str) -> str:
+    return "emulator_" + path.replace("/", "_").replace("{", "").replace("}", "")
+
+
+def setup_control_routes(app: web.Application) -> None:
+    r = app.router
+    for path, handler in [
+        ("config", config),
+        ("calls", calls),
+        ("customers", customers),
+        ("customers/{external_userid}", customer),
+        ("relations/{userid}/{external_userid}", relation),
+        ("members", members),
+        ("departments", departments),
+        ("tags", tags),
+        ("groupchats", groupchats),
+        ("contact_ways", contact_ways),
+        ("mass_tasks", mass_tasks),
+        ("messages", messages),
+        ("welcome_messages", welcome_messages),
+        ("deliveries", deliveries),
+        ("oauth/authorize", oauth_authorize),
+    ]:
+        r.add_get(f"/_emulator/{path}", handler, name=_route_name(path))
+    for path, handler in [
+        ("callback", configure_callback),
+        ("drain", drain),
+        ("expire_tokens", expire_tokens),
+        ("fail_next", fail_next),
+        ("clear_faults", clear_faults),
+        ("clock/advance", advance_clock),
+        ("limits", set_limits),
+        ("actions/{name}", action),
+    ]:
+        r.add_post(f"/_emulator/{path}", handler, name=_route_name(path))
