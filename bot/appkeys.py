@@ -9,10 +9,7 @@ from aiohttp import ClientSession, web
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.inbox import InboxWriter
-    from bot.wecom.client import WeComClient
-    from bot.wecom.crypto import CallbackCrypto
-    from bot.worker import InboxWorker
+    pass
 
 SETTINGS = web.AppKey("settings", Settings)
 HTTP = web.AppKey("http", ClientSession)

@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="apply pending database migrations")
     p.add_argument("--check", action="store_true", help="only list pending migrations; exit 1 if any")
 
-    p = sub.add_parser("emulator", help="run the WeCom emulator (a local stand-in for WeCom's API and callbacks)")
+    p = sub.add_parser(
+        "emulator", help="run the WeCom emulator (a local stand-in for WeCom's API and callbacks)"
+    )
     p.add_argument("--host", help="listen address (emulator.host)")
     p.add_argument("--port", type=int, help="listen port (emulator.port)")
     p.add_argument("--callback-url", help="our server's callback URL; verified at start like WeCom does")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import tempfile
-from pathlib import Path
 
 from aiohttp import web
 
@@ -24,7 +24,9 @@ def serve(settings: Settings, *, worker: bool) -> int:
 
     require_wecom(settings)
     app = create_app(settings, run_worker=worker)
-    print(f"scrm serving on {settings.public_url} (callback: {settings.public_url}/wecom/callback)", flush=True)
+    print(
+        f"scrm serving on {settings.public_url} (callback: {settings.public_url}/wecom/callback)", flush=True
+    )
     web.run_app(app, host=settings.server.host, port=settings.server.port, print=None, access_log=None)
     return 0
 
@@ -94,14 +96,16 @@ def _url(runner: web.AppRunner, host: str) -> str:
     return f"http://{host}:{port}"
 
 
-async def emulator(settings: Settings, host: str | None, port: int | None, callback_url: str | None,
-                   seed: int | None) -> int:
+async def emulator(
+    settings: Settings, host: str | None, port: int | None, callback_url: str | None, seed: int | None
+) -> int:
     from bot.wecom.emulator import CorpConfig, Emulator, run_emulator
 
     w = settings.wecom
     if w.callback_ready and w.agent_secret and w.contact_secret:
-        corp = CorpConfig(w.corp_id, w.token, w.encoding_aes_key, w.agent_id or 1000002,
-                          w.agent_secret, w.contact_secret)
+        corp = CorpConfig(
+            w.corp_id, w.token, w.encoding_aes_key, w.agent_id or 1000002, w.agent_secret, w.contact_secret
+        )
     else:
         corp = CorpConfig.generate(seed)
     e = settings.emulator
@@ -144,19 +148,26 @@ async def demo(settings: Settings, data_dir: str | None, port: int, emulator_por
     if data_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="scrm-demo-")
         data_dir = tmp.name
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    os.makedirs(data_dir, exist_ok=True)
     host = settings.server.host
     corp = CorpConfig.generate()
-    emu = Emulator(corp, retries=settings.emulator.callback_retries,
-                   callback_timeout=settings.emulator.callback_timeout)
+    emu = Emulator(
+        corp, retries=settings.emulator.callback_retries, callback_timeout=settings.emulator.callback_timeout
+    )
     emu_runner = await run_emulator(emu, host, emulator_port)
     emu_url = _url(emu_runner, host)
     settings = settings.replace(
         data={"dir": data_dir},
         database={"url": ""},
-        wecom={"corp_id": corp.corp_id, "token": corp.token, "encoding_aes_key": corp.encoding_aes_key,
-               "agent_id": corp.agent_id, "agent_secret": corp.agent_secret,
-               "contact_secret": corp.contact_secret, "api_base_url": emu_url},
+        wecom={
+            "corp_id": corp.corp_id,
+            "token": corp.token,
+            "encoding_aes_key": corp.encoding_aes_key,
+            "agent_id": corp.agent_id,
+            "agent_secret": corp.agent_secret,
+            "contact_secret": corp.contact_secret,
+            "api_base_url": emu_url,
+        },
     )
     runner = web.AppRunner(create_app(settings), access_log=None)
     await runner.setup()

@@ -251,7 +251,9 @@ def _check_database_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         if not (parts.netloc + parts.path) or (parts.netloc + parts.path) == "/":
-            raise SettingsError("database.url", "sqlite URL needs a file path, e.g. sqlite:///var/lib/scrm.db")
+            raise SettingsError(
+                "database.url", "sqlite URL needs a file path, e.g. sqlite:///var/lib/scrm.db"
+            )
         return
     if parts.scheme in {"postgres", "postgresql", "asyncpg"}:
         try:

@@ -88,9 +88,9 @@ class InboxWorker:
 
     async def release(self) -> int:
         """Give back events this worker holds (a clean stop), so nobody waits for the lease."""
-        return await InboxEvent.filter(status=InboxEvent.RUNNING, claimed_by__startswith=self.worker_id).update(
-            status=InboxEvent.PENDING, lease_until=None, claimed_by="", attempts=F("attempts") - 1
-        )
+        return await InboxEvent.filter(
+            status=InboxEvent.RUNNING, claimed_by__startswith=self.worker_id
+        ).update(status=InboxEvent.PENDING, lease_until=None, claimed_by="", attempts=F("attempts") - 1)
 
     async def drain(self) -> int:
         """Handle everything that is due now; returns how many events were handled."""
@@ -140,7 +140,9 @@ class InboxWorker:
         token = f"{self.worker_id}:{self._round}"
         lease = now + timedelta(seconds=self.settings.lease_seconds)
         await asyncio.shield(self._claim_rows(chosen, due, token, lease))
-        return await InboxEvent.filter(claimed_by=token, status=InboxEvent.RUNNING).order_by("create_time", "id")
+        return await InboxEvent.filter(claimed_by=token, status=InboxEvent.RUNNING).order_by(
+            "create_time", "id"
+        )
 
     async def _claim_rows(self, chosen: list[int], due: Q, token: str, lease: datetime) -> None:
         async with in_transaction():
@@ -186,9 +188,9 @@ class InboxWorker:
             await self._finish(row, InboxEvent.DONE)
 
     async def _finish(self, row: InboxEvent, status: str) -> None:
-        updated = await InboxEvent.filter(id=row.id, claimed_by=row.claimed_by, status=InboxEvent.RUNNING).update(
-            status=status, finished_at=self.clock(), lease_until=None, last_error=""
-        )
+        updated = await InboxEvent.filter(
+            id=row.id, claimed_by=row.claimed_by, status=InboxEvent.RUNNING
+        ).update(status=status, finished_at=self.clock(), lease_until=None, last_error="")
         if not updated:
             raise LeaseLost(row.id)
 
@@ -206,8 +208,21 @@ class InboxWorker:
             finished_at=now if dead else None,
         )
         if dead:
-            log.error("inbox event %s (%s/%s) is dead after %d attempt(s): %s",
-                      row.id, row.event, row.change_type, row.attempts, error)
+            log.error(
+                "inbox event %s (%s/%s) is dead after %d attempt(s): %s",
+                row.id,
+                row.event,
+                row.change_type,
+                row.attempts,
+                error,
+            )
         else:
-            log.warning("inbox event %s (%s/%s) failed (attempt %d), retry in %.1fs: %s",
-                        row.id, row.event, row.change_type, row.attempts, delay, error)
+            log.warning(
+                "inbox event %s (%s/%s) failed (attempt %d), retry in %.1fs: %s",
+                row.id,
+                row.event,
+                row.change_type,
+                row.attempts,
+                delay,
+                error,
+            )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.wecom.crypto import CallbackCrypto
 
 
-def contact_event_xml(corp_id: str, change: str, userid: str, external_userid: str, create_time: int,
-                      state: str = "") -> str:
+def contact_event_xml(
+    corp_id: str, change: str, userid: str, external_userid: str, create_time: int, state: str = ""
+) -> str:
     state_xml = f"<State><![CDATA[{state}]]></State>" if state else ""
     return (
         f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
@@ -20,8 +21,9 @@ def contact_event_xml(corp_id: str, change: str, userid: str, external_userid: s
 async def post_event(client, crypto: CallbackCrypto, plain_xml: str):
     """POST one event the way WeCom does (fresh encryption each call); returns the response."""
     delivery = crypto.build_delivery(plain_xml, 1000002)
-    return await client.post(f"/wecom/callback?{delivery.query_string}", data=delivery.body,
-                             headers={"Content-Type": "text/xml"})
+    return await client.post(
+        f"/wecom/callback?{delivery.query_string}", data=delivery.body, headers={"Content-Type": "text/xml"}
+    )
 
 
 async def inbox_counts(client) -> dict:

@@ -32,8 +32,18 @@ FAILURES: dict[str, int] = {}
 
 def event_key(event: Event) -> str:
     d = event.data
-    return "|".join((event.event, event.change_type, d.get("UserID", ""), d.get("ExternalUserID", ""),
-                     d.get("ChatId", ""), d.get("Id", ""), str(event.create_time), d.get("State", "")))
+    return "|".join(
+        (
+            event.event,
+            event.change_type,
+            d.get("UserID", ""),
+            d.get("ExternalUserID", ""),
+            d.get("ChatId", ""),
+            d.get("Id", ""),
+            str(event.create_time),
+            d.get("State", ""),
+        )
+    )
 
 
 async def record(event: Event, ctx: Context) -> None:
@@ -41,13 +51,19 @@ async def record(event: Event, ctx: Context) -> None:
     if FAILURES.get(key, 0) > 0:
         FAILURES[key] -= 1
         raise RuntimeError(f"planned failure for {key}")
-    await HandlerRun.create(event_key=key, partition_key=event.partition_key,
-                            create_time=event.create_time, pid=os.getpid())
+    await HandlerRun.create(
+        event_key=key, partition_key=event.partition_key, create_time=event.create_time, pid=os.getpid()
+    )
 
 
 def recording_router() -> Router:
     router = Router()
-    for family in ("change_external_contact", "change_external_chat", "change_external_tag", "change_contact"):
+    for family in (
+        "change_external_contact",
+        "change_external_chat",
+        "change_external_tag",
+        "change_contact",
+    ):
         router.register(family)(record)
     return router
 

@@ -10,7 +10,9 @@ from tests.callbacks import contact_event_xml, inbox_counts, post_event
 
 
 def add_event(corp, n: int = 1) -> str:
-    return contact_event_xml(corp.corp_id, "add_external_contact", "zhangsan", f"wmCustomer{n:04d}", 1700000000 + n)
+    return contact_event_xml(
+        corp.corp_id, "add_external_contact", "zhangsan", f"wmCustomer{n:04d}", 1700000000 + n
+    )
 
 
 async def test_url_verification_answers_the_bare_echo(server, crypto):
@@ -44,13 +46,17 @@ async def test_a_retried_delivery_lands_once(server, crypto, corp):
 
 def _signed(crypto: CallbackCrypto, encrypt: str, corp_id: str) -> tuple[dict, bytes]:
     ts, nonce = str(int(time.time())), "4711"
-    body = f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    body = (
+        f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    )
     return {"msg_signature": crypto.sign(ts, nonce, encrypt), "timestamp": ts, "nonce": nonce}, body.encode()
 
 
 BILLION_LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
     + "]><xml><Encrypt>&lol9;</Encrypt></xml>"
 )
 
@@ -105,7 +111,9 @@ def bad_request(kind: str, crypto: CallbackCrypto, corp) -> tuple[dict, bytes]:
         ("body over 256 KB", 413),
     ],
 )
-async def test_bad_input_is_refused_stores_nothing_and_leaves_the_server_healthy(server, crypto, corp, kind, status):
+async def test_bad_input_is_refused_stores_nothing_and_leaves_the_server_healthy(
+    server, crypto, corp, kind, status
+):
     query, body = bad_request(kind, crypto, corp)
     started = time.monotonic()
     response = await server.post("/wecom/callback", params=query, data=body)

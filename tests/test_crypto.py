@@ -26,18 +26,24 @@ official = CallbackCrypto(TOKEN, KEY, CORP)
 
 
 def test_official_get_vector_returns_the_echo():
-    echo = official.verify_url("012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb", "1476416373", "47744683", GET_ECHOSTR)
+    echo = official.verify_url(
+        "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb", "1476416373", "47744683", GET_ECHOSTR
+    )
     assert echo == "1288432023552776189"
 
 
 def test_official_post_vector_decrypts_to_the_message():
-    plain = official.decrypt_body(POST_BODY, "0c3914025cb4b4d68103f6bfc8db550f79dcf48e", "1476422779", "1597212914")
+    plain = official.decrypt_body(
+        POST_BODY, "0c3914025cb4b4d68103f6bfc8db550f79dcf48e", "1476422779", "1597212914"
+    )
     assert plain == POST_PLAIN
 
 
 def test_a_tampered_signature_is_refused():
     with pytest.raises(CallbackRejected, match="signature"):
-        official.decrypt_body(POST_BODY, "0c3914025cb4b4d68103f6bfc8db550f79dcf48f", "1476422779", "1597212914")
+        official.decrypt_body(
+            POST_BODY, "0c3914025cb4b4d68103f6bfc8db550f79dcf48f", "1476422779", "1597212914"
+        )
 
 
 def test_a_message_for_another_corp_is_refused():
@@ -51,7 +57,9 @@ def test_a_message_for_another_corp_is_refused():
 def test_each_delivery_of_one_event_is_encrypted_afresh_and_decrypts_the_same():
     first, second = official.build_delivery(POST_PLAIN, 1000002), official.build_delivery(POST_PLAIN, 1000002)
     assert first.body != second.body
-    assert official.decrypt_body(first.body, **first.query) == official.decrypt_body(second.body, **second.query)
+    assert official.decrypt_body(first.body, **first.query) == official.decrypt_body(
+        second.body, **second.query
+    )
 
 
 def test_the_verification_query_round_trips():

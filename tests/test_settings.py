@@ -33,7 +33,11 @@ def test_environment_beats_the_file_which_beats_the_defaults(tmp_path):
 
 def test_secrets_stay_out_of_the_settings_repr():
     text = repr(load(env=GOOD))
-    for secret in (GOOD["SCRM_WECOM__TOKEN"], GOOD["SCRM_WECOM__ENCODING_AES_KEY"], GOOD["SCRM_WECOM__AGENT_SECRET"]):
+    for secret in (
+        GOOD["SCRM_WECOM__TOKEN"],
+        GOOD["SCRM_WECOM__ENCODING_AES_KEY"],
+        GOOD["SCRM_WECOM__AGENT_SECRET"],
+    ):
         assert secret not in text
 
 
@@ -41,15 +45,39 @@ def test_secrets_stay_out_of_the_settings_repr():
     ("name", "value", "message"),
     [
         ("SCRM_WECOM__CORP_ID", "corp-1", "setting wecom.corp_id (SCRM_WECOM__CORP_ID): must look like ww"),
-        ("SCRM_WECOM__TOKEN", "x" * 33, "setting wecom.token (SCRM_WECOM__TOKEN): must be 1-32 letters or digits"),
-        ("SCRM_WECOM__TOKEN", "bad token!", "setting wecom.token (SCRM_WECOM__TOKEN): must be 1-32 letters or digits"),
-        ("SCRM_WECOM__ENCODING_AES_KEY", "a" * 42, "setting wecom.encoding_aes_key (SCRM_WECOM__ENCODING_AES_KEY): "
-         "must be exactly 43 letters or digits"),
+        (
+            "SCRM_WECOM__TOKEN",
+            "x" * 33,
+            "setting wecom.token (SCRM_WECOM__TOKEN): must be 1-32 letters or digits",
+        ),
+        (
+            "SCRM_WECOM__TOKEN",
+            "bad token!",
+            "setting wecom.token (SCRM_WECOM__TOKEN): must be 1-32 letters or digits",
+        ),
+        (
+            "SCRM_WECOM__ENCODING_AES_KEY",
+            "a" * 42,
+            "setting wecom.encoding_aes_key (SCRM_WECOM__ENCODING_AES_KEY): "
+            "must be exactly 43 letters or digits",
+        ),
         ("SCRM_SERVER__PORT", "70000", "setting server.port (SCRM_SERVER__PORT): must be a port number"),
         ("SCRM_SERVER__PORT", "eighty", "setting server.port (SCRM_SERVER__PORT): must be a whole number"),
-        ("SCRM_DATABASE__URL", "mysql://db/scrm", "setting database.url (SCRM_DATABASE__URL): must start with sqlite://"),
-        ("SCRM_DATABASE__URL", "postgres://localhost", "setting database.url (SCRM_DATABASE__URL): postgres URL needs"),
-        ("SCRM_DATABASE__URL", "postgres://h:99999/db", "setting database.url (SCRM_DATABASE__URL): has a port"),
+        (
+            "SCRM_DATABASE__URL",
+            "mysql://db/scrm",
+            "setting database.url (SCRM_DATABASE__URL): must start with sqlite://",
+        ),
+        (
+            "SCRM_DATABASE__URL",
+            "postgres://localhost",
+            "setting database.url (SCRM_DATABASE__URL): postgres URL needs",
+        ),
+        (
+            "SCRM_DATABASE__URL",
+            "postgres://h:99999/db",
+            "setting database.url (SCRM_DATABASE__URL): has a port",
+        ),
     ],
 )
 def test_each_malformed_value_names_its_setting(name, value, message):
@@ -75,15 +103,27 @@ def test_the_command_line_prints_one_line_and_exits_2(capsys):
 
 def test_serve_without_callback_credentials_names_the_missing_setting(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "SCRM_DATA__DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
-    assert done.stderr.strip() == "scrm: setting wecom.corp_id (SCRM_WECOM__CORP_ID): is required to receive WeCom callbacks"
+    assert (
+        done.stderr.strip()
+        == "scrm: setting wecom.corp_id (SCRM_WECOM__CORP_ID): is required to receive WeCom callbacks"
+    )
 
 
 def test_a_bad_token_in_the_environment_stops_serve_with_one_line(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "SCRM_DATA__DIR": str(tmp_path), **GOOD, "SCRM_WECOM__TOKEN": "no spaces allowed"}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True,
-                          timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SCRM_DATA__DIR": str(tmp_path),
+        **GOOD,
+        "SCRM_WECOM__TOKEN": "no spaces allowed",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
-    assert done.stderr.splitlines() == ["scrm: setting wecom.token (SCRM_WECOM__TOKEN): must be 1-32 letters or digits"]
+    assert done.stderr.splitlines() == [
+        "scrm: setting wecom.token (SCRM_WECOM__TOKEN): must be 1-32 letters or digits"
+    ]

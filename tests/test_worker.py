@@ -11,10 +11,10 @@ from bot import inbox
 from bot.models import InboxEvent
 from bot.settings import Settings
 from bot.store import db
+from bot.wecom.events import parse_event
 from bot.worker import InboxWorker
 from tests.callbacks import contact_event_xml, post_event
 from tests.recording import FAILURES, HandlerRun, event_key, recording_router, slow_recording_router
-from bot.wecom.events import parse_event
 
 
 async def wait_until(predicate, timeout: float = 15.0):
@@ -26,7 +26,9 @@ async def wait_until(predicate, timeout: float = 15.0):
 
 async def store_events(server, crypto, corp, count: int, customers: int = 5) -> list[str]:
     xmls = [
-        contact_event_xml(corp.corp_id, "edit_external_contact", "zhangsan", f"wmC{i % customers}", 1700000000 + i)
+        contact_event_xml(
+            corp.corp_id, "edit_external_contact", "zhangsan", f"wmC{i % customers}", 1700000000 + i
+        )
         for i in range(count)
     ]
     for xml in xmls:
@@ -64,13 +66,16 @@ async def test_a_failing_event_is_retried_and_holds_back_only_its_own_customer(s
     assert (row.status, row.attempts, row.last_error) == ("done", 3, "")
 
 
-async def test_an_event_that_keeps_failing_is_dead_with_its_error_and_can_be_replayed(make_settings, aiohttp_client,
-                                                                                  crypto, corp):
+async def test_an_event_that_keeps_failing_is_dead_with_its_error_and_can_be_replayed(
+    make_settings, aiohttp_client, crypto, corp
+):
     from sidebar_web.app import create_app
     from tests.recording import RECORDING_APPS
 
     settings = make_settings(inbox={"max_attempts": 3})
-    server = await aiohttp_client(create_app(settings, router=recording_router(), extra_model_apps=RECORDING_APPS))
+    server = await aiohttp_client(
+        create_app(settings, router=recording_router(), extra_model_apps=RECORDING_APPS)
+    )
     xml = contact_event_xml(corp.corp_id, "del_follow_user", "zhangsan", "wmDead", 1700000001)
     FAILURES[event_key(parse_event(xml))] = 3
     await post_event(server, crypto, xml)
@@ -85,30 +90,37 @@ async def test_an_event_that_keeps_failing_is_dead_with_its_error_and_can_be_rep
 
 
 async def test_unknown_events_are_stored_and_skipped(server, crypto, corp):
-    xml = (f"<xml><ToUserName>{corp.corp_id}</ToUserName><FromUserName>sys</FromUserName>"
-           "<CreateTime>1700000000</CreateTime><MsgType>event</MsgType><Event>change_future_thing</Event></xml>")
+    xml = (
+        f"<xml><ToUserName>{corp.corp_id}</ToUserName><FromUserName>sys</FromUserName>"
+        "<CreateTime>1700000000</CreateTime><MsgType>event</MsgType><Event>change_future_thing</Event></xml>"
+    )
     assert (await post_event(server, crypto, xml)).status == 200
     await wait_until(all_done)
     assert (await InboxEvent.get(payload=xml)).status == "skipped"
     assert await HandlerRun.all().count() == 0
 
 
-async def test_a_worker_cancelled_mid_drain_loses_nothing_and_repeats_nothing(make_settings, aiohttp_client,
-                                                                              crypto, corp):
+async def test_a_worker_cancelled_mid_drain_loses_nothing_and_repeats_nothing(
+    make_settings, aiohttp_client, crypto, corp
+):
     from sidebar_web.app import create_app
     from tests.recording import RECORDING_APPS
 
     settings = make_settings()
     server = await aiohttp_client(create_app(settings, run_worker=False, extra_model_apps=RECORDING_APPS))
     await store_events(server, crypto, corp, 60, customers=60)
-    worker = InboxWorker(slow_recording_router(0.05), settings.inbox, postgres=db.is_postgres(settings.database_url))
+    worker = InboxWorker(
+        slow_recording_router(0.05), settings.inbox, postgres=db.is_postgres(settings.database_url)
+    )
     await worker.start()
     await wait_until(lambda: _at_least(10))
     await worker.stop()  # cancels handlers in flight: their transactions roll back
     stopped_at = await HandlerRun.all().count()
     assert stopped_at < 60
     assert await InboxEvent.filter(status="running").count() == 0, "a clean stop hands its claims back"
-    again = InboxWorker(slow_recording_router(0.0), settings.inbox, postgres=db.is_postgres(settings.database_url))
+    again = InboxWorker(
+        slow_recording_router(0.0), settings.inbox, postgres=db.is_postgres(settings.database_url)
+    )
     await again.drain()
     keys = [r.event_key for r in await HandlerRun.all()]
     assert len(keys) == 60 and max(Counter(keys).values()) == 1
@@ -118,8 +130,9 @@ async def _at_least(n: int) -> bool:
     return await HandlerRun.all().count() >= n
 
 
-async def test_a_killed_worker_process_loses_nothing_and_repeats_nothing(make_settings, aiohttp_client, crypto,
-                                                                        corp, tmp_path):
+async def test_a_killed_worker_process_loses_nothing_and_repeats_nothing(
+    make_settings, aiohttp_client, crypto, corp, tmp_path
+):
     from sidebar_web.app import create_app
     from tests.recording import RECORDING_APPS
 

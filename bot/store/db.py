@@ -102,10 +102,10 @@ async def apply_migrations(progress: Callable[[str, str, str], object] | None = 
     return pending
 
 
-async def ping(timeout: float = 2.0) -> bool:
+async def ping(wait: float = 2.0) -> bool:
     """True when the database answers a trivial query."""
     try:
-        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout)
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), wait)
     except Exception as exc:  # any driver error means "unreachable" to a health check
         log.warning("database ping failed: %s", type(exc).__name__)
         return False

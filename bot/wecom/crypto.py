@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import binascii
 import hmac
+import re
 import secrets
+import struct
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
+
 from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
-from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.utils import to_text
 
 from bot.wecom.events import MalformedEvent, parse_xml
@@ -41,6 +43,27 @@ class Delivery:
         return urlencode(self.query)
 
 
+# WeCom's envelope is fixed: <xml> with ToUserName, Encrypt and AgentID, CDATA or plain text. Bodies of that
+# exact shape are read with this pattern (no DTD can hide in it); anything else goes to the hardened parser.
+_ENVELOPE = re.compile(
+    rb"\s*(?:<\?xml[^<>]*\?>\s*)?<xml>\s*(?:<(ToUserName|Encrypt|AgentID)>(?:<!\[CDATA\[([^\]<>]*)\]\]>|([^<>&]*))"
+    rb"</\1>\s*)+</xml>\s*"
+)
+_FIELD = re.compile(rb"<(ToUserName|Encrypt|AgentID)>(?:<!\[CDATA\[([^\]<>]*)\]\]>|([^<>&]*))</\1>")
+
+
+def _envelope(body: bytes) -> tuple[str, str]:
+    """(ToUserName, Encrypt) of a callback body; raises CallbackRejected for anything not an envelope."""
+    if _ENVELOPE.fullmatch(body):
+        fields = {m[1]: (m[2] if m[2] is not None else m[3]) for m in _FIELD.finditer(body)}
+        return (fields.get(b"ToUserName", b"").decode().strip(), fields.get(b"Encrypt", b"").decode().strip())
+    try:
+        root = parse_xml(body)
+    except MalformedEvent as exc:
+        raise CallbackRejected(f"envelope is {exc}") from None
+    return (root.findtext("ToUserName") or "").strip(), (root.findtext("Encrypt") or "").strip()
+
+
 class CallbackCrypto:
     """The callback contract of one corp: token + EncodingAESKey + CorpID (receiveid)."""
 
@@ -48,6 +71,8 @@ class CallbackCrypto:
         self.token = token
         self.corp_id = corp_id
         self._crypto = WeChatCrypto(token, encoding_aes_key, corp_id)
+        self._cipher = PrpCrypto(self._crypto.key).cipher
+        self._receive_id = corp_id.encode("utf-8")
 
     # -- receiving side -------------------------------------------------------------------------
 
@@ -58,14 +83,9 @@ class CallbackCrypto:
 
     def decrypt_body(self, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> str:
         """The POST delivery: parse the envelope safely, check the signature, return the plaintext XML."""
-        try:
-            root = parse_xml(body)
-        except MalformedEvent as exc:
-            raise CallbackRejected(f"envelope is {exc}") from None
-        to_user = (root.findtext("ToUserName") or "").strip()
+        to_user, encrypt = _envelope(body)
         if to_user and to_user != self.corp_id:
             raise CallbackRejected("envelope ToUserName is another corp", forged=True)
-        encrypt = (root.findtext("Encrypt") or "").strip()
         if not encrypt:
             raise CallbackRejected("envelope has no Encrypt")
         self._check_signature(msg_signature, timestamp, nonce, encrypt)
@@ -79,24 +99,29 @@ class CallbackCrypto:
             raise CallbackRejected("signature mismatch", forged=True)
 
     def _decrypt(self, encrypt: str) -> str:
-        # wechatpy trusts the pad byte and the length prefix, so a forged or truncated ciphertext could
-        # make it raise nearly anything or return garbage: check the shape first, refuse every failure.
+        # wechatpy's PrpCrypto trusts the pad byte and the length prefix, so a forged or truncated
+        # ciphertext could make it raise nearly anything or return garbage. The cipher is wechatpy's;
+        # the layout (random16 | len32 | msg | receiveid | pad) is checked strictly here, in one pass.
         try:
             raw = binascii.a2b_base64(encrypt.encode("ascii"), strict_mode=True)
         except (binascii.Error, UnicodeEncodeError, ValueError):
             raise CallbackRejected("Encrypt is not valid base64") from None
         if not raw or len(raw) % 32:
             raise CallbackRejected("ciphertext is not a whole number of blocks")
-        prp = PrpCrypto(self._crypto.key)
-        pad = prp.cipher.decrypt(raw)[-1]
-        if not 1 <= pad <= 32:
+        plain = self._cipher.decrypt(raw)
+        pad = plain[-1]
+        if not 1 <= pad <= 32 or len(plain) < 20 + pad:
             raise CallbackRejected("ciphertext has broken padding")
+        content = plain[16:-pad]
+        (length,) = struct.unpack(">I", content[:4])
+        if length > len(content) - 4:
+            raise CallbackRejected("ciphertext has a broken length prefix")
+        if content[4 + length :] != self._receive_id:
+            raise CallbackRejected("message is addressed to another corp", forged=True)
         try:
-            return prp.decrypt(encrypt, self.corp_id)
-        except InvalidCorpIdException:
-            raise CallbackRejected("message is addressed to another corp", forged=True) from None
-        except Exception as exc:
-            raise CallbackRejected(f"ciphertext does not decrypt ({type(exc).__name__})") from None
+            return content[4 : 4 + length].decode("utf-8")
+        except UnicodeDecodeError:
+            raise CallbackRejected("message is not UTF-8") from None
 
     # -- sending side (the emulator plays WeCom) -----------------------------------------------
 
@@ -115,7 +140,11 @@ class CallbackCrypto:
             f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>{agent}"
             f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
         ).encode()
-        query = {"msg_signature": self.sign(timestamp, nonce, encrypt), "timestamp": timestamp, "nonce": nonce}
+        query = {
+            "msg_signature": self.sign(timestamp, nonce, encrypt),
+            "timestamp": timestamp,
+            "nonce": nonce,
+        }
         return Delivery(query=query, body=body)
 
     def build_verification(self, echo_plain: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 from xml.etree.ElementTree import Element
-from xml.parsers.expat import ExpatError
+from xml.parsers.expat import ExpatError, ParserCreate
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -55,7 +55,8 @@ class ExternalContactEvent(Event):
 
 @dataclass(frozen=True)
 class ExternalChatEvent(Event):
-    """change_external_chat: a customer group was created, updated (members, owner, name, notice) or dismissed."""
+    """change_external_chat: a customer group was created, updated (members, owner, name, notice) or
+    dismissed."""
 
     chat_id: str = ""
     update_detail: str = ""
@@ -142,9 +143,65 @@ def parse_xml(text: str | bytes) -> Element:
     return root
 
 
-def parse_event(text: str | bytes | Element) -> Event:
-    root = text if isinstance(text, Element) else parse_xml(text)
-    data = {child.tag: (child.text or "").strip() for child in root if len(child) == 0}
+class _Refused(Exception):
+    pass
+
+
+def _refuse(*_args) -> None:
+    raise _Refused
+
+
+def _flat_parse(text: str | bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Event XML is flat: <xml> holds leaf fields, and a few lists hold <Item>s. An expat pass that
+    refuses DTDs, entity declarations and external references, and builds no tree (it runs on the
+    callback's request path)."""
+    parser = ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    fields: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    path: list[str] = []
+    text_parts: list[str] = []
+    has_children: list[bool] = []
+
+    def start(name: str, _attrs) -> None:
+        if not path and name != "xml":
+            raise _Refused
+        if has_children:
+            has_children[-1] = True
+        path.append(name)
+        has_children.append(False)
+        text_parts.clear()
+
+    def end(name: str) -> None:
+        path.pop()
+        nested = has_children.pop()
+        value = "".join(text_parts).strip()
+        text_parts.clear()
+        if len(path) == 1 and not nested:
+            fields[name] = value
+            if value and name in _LIST_FIELDS:  # the older comma-separated form of a list
+                lists.setdefault(name, []).extend(_csv(value))
+        elif len(path) == 2 and name == "Item":
+            lists.setdefault(path[1], []).append(value)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text_parts.append
+    try:
+        parser.Parse(text, True)
+    except (_Refused, ExpatError, ValueError):
+        raise MalformedEvent("not acceptable event XML") from None
+    return fields, lists
+
+
+_LIST_FIELDS = frozenset({"MemChangeList"})
+
+
+def parse_event(text: str | bytes) -> Event:
+    data, lists = _flat_parse(text)
     base = {
         "event": data.get("Event", ""),
         "change_type": data.get("ChangeType", ""),
@@ -157,10 +214,10 @@ def parse_event(text: str | bytes | Element) -> Event:
     if base["msg_type"] != "event":
         return UnknownEvent(**base)
     builder = _BUILDERS.get(base["event"])
-    return builder(root, data, base) if builder else UnknownEvent(**base)
+    return builder(lists, data, base) if builder else UnknownEvent(**base)
 
 
-def _external_contact(root: Element, d: dict[str, str], base: dict) -> Event:
+def _external_contact(lists: dict, d: dict[str, str], base: dict) -> Event:
     return ExternalContactEvent(
         **base,
         user_id=d.get("UserID", ""),
@@ -172,7 +229,7 @@ def _external_contact(root: Element, d: dict[str, str], base: dict) -> Event:
     )
 
 
-def _external_chat(root: Element, d: dict[str, str], base: dict) -> Event:
+def _external_chat(lists: dict, d: dict[str, str], base: dict) -> Event:
     return ExternalChatEvent(
         **base,
         chat_id=d.get("ChatId", ""),
@@ -180,17 +237,19 @@ def _external_chat(root: Element, d: dict[str, str], base: dict) -> Event:
         join_scene=_int(d.get("JoinScene")),
         quit_scene=_int(d.get("QuitScene")),
         mem_change_cnt=_int(d.get("MemChangeCnt")),
-        mem_change_list=_items(root, "MemChangeList"),
+        mem_change_list=tuple(i for i in lists.get("MemChangeList", ()) if i),
         last_mem_ver=d.get("LastMemVer", ""),
         cur_mem_ver=d.get("CurMemVer", ""),
     )
 
 
-def _external_tag(root: Element, d: dict[str, str], base: dict) -> Event:
-    return ExternalTagEvent(**base, id=d.get("Id", ""), tag_type=d.get("TagType", ""), strategy_id=d.get("StrategyId", ""))
+def _external_tag(lists: dict, d: dict[str, str], base: dict) -> Event:
+    return ExternalTagEvent(
+        **base, id=d.get("Id", ""), tag_type=d.get("TagType", ""), strategy_id=d.get("StrategyId", "")
+    )
 
 
-def _contact(root: Element, d: dict[str, str], base: dict) -> Event:
+def _contact(lists: dict, d: dict[str, str], base: dict) -> Event:
     is_party = base["change_type"].endswith("_party")
     return ContactEvent(
         **base,
@@ -225,17 +284,6 @@ _BUILDERS = {
     "change_external_tag": _external_tag,
     "change_contact": _contact,
 }
-
-
-def _items(root: Element, tag: str) -> tuple[str, ...]:
-    """Repeated <Item> children; the older format sent one comma-separated text instead."""
-    node = root.find(tag)
-    if node is None:
-        return ()
-    items = [(item.text or "").strip() for item in node.findall("Item")]
-    if not items:
-        items = list(_csv(node.text or ""))
-    return tuple(i for i in items if i)
 
 
 def _csv(text: str) -> tuple[str, ...]:

@@ -1,0 +1,174 @@
+"""Callback ingest over loopback: encrypted add_external_contact POSTs to `scrm serve` and to a bare handler.
+
+Run: python -m tests.bench.bench_ingest [--requests 20000] [--connections 64] [--database-url URL]
+
+Both servers run as separate processes (one core each at most); this process generates the load with an
+aiohttp client. Every event is distinct, so each 200 from `scrm serve` means one committed inbox row; the
+run checks the stored count afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from bot.wecom.crypto import CallbackCrypto
+from bot.wecom.emulator import CorpConfig
+from tests.callbacks import contact_event_xml
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def wait_ready(url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            try:
+                async with session.post(url, data=b"") as response:
+                    await response.read()
+                    return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def load(
+    url: str, requests: list[tuple[str, bytes]], connections: int
+) -> tuple[float, list[float], int]:
+    latencies: list[float] = []
+    failures = 0
+    queue = iter(requests)
+    connector = aiohttp.TCPConnector(limit=connections)
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def user() -> None:
+            nonlocal failures
+            for query, body in queue:
+                started = time.perf_counter()
+                async with session.post(f"{url}?{query}", data=body) as response:
+                    await response.read()
+                    if response.status != 200:
+                        failures += 1
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies, failures
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
+
+
+async def run(args: argparse.Namespace) -> None:
+    corp = CorpConfig.generate(seed=1)
+    crypto = CallbackCrypto(corp.token, corp.encoding_aes_key, corp.corp_id)
+    now = int(time.time())
+    warm = max(args.requests // 10, 1)
+    deliveries = []
+    for i in range(args.requests + warm):
+        xml = contact_event_xml(
+            corp.corp_id, "add_external_contact", f"user{i % 30}", f"wmBench{i:07d}", now + i, state="bench"
+        )
+        d = crypto.build_delivery(xml, corp.agent_id)
+        deliveries.append((d.query_string, d.body))
+    warmup, deliveries = deliveries[:warm], deliveries[warm:]
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="scrm-bench-") as data_dir:
+        env = {
+            **os.environ,
+            "SCRM_DATA__DIR": data_dir,
+            "SCRM_DATABASE__URL": args.database_url,
+            "SCRM_WECOM__CORP_ID": corp.corp_id,
+            "SCRM_WECOM__TOKEN": corp.token,
+            "SCRM_WECOM__ENCODING_AES_KEY": corp.encoding_aes_key,
+            "SCRM_SERVER__LOG_LEVEL": "WARNING",
+        }
+        for name, command in (
+            ("bare aiohttp handler", [sys.executable, "-m", "tests.bench.bare_server"]),
+            ("scrm serve (ingest)", [sys.executable, "-m", "bot.cli", "serve", "--no-worker"]),
+        ):
+            port = free_port()
+            cmd = [*command, str(port)] if "bare" in name else [*command, "--port", str(port)]
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+            try:
+                url = f"http://127.0.0.1:{port}/wecom/callback"
+                await wait_ready(url)
+                await load(url, warmup, args.connections)
+                elapsed, latencies, failures = await load(url, deliveries, args.connections)
+                rows.append(
+                    (
+                        name,
+                        len(latencies) / elapsed,
+                        pct(latencies, 0.5),
+                        pct(latencies, 0.99),
+                        peak_rss_mb(proc.pid),
+                        failures,
+                    )
+                )
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+        stored = await count_stored(env)
+
+    base = rows[0][1]
+    sync = os.environ.get("SCRM_DATABASE__SQLITE_SYNCHRONOUS", "FULL")
+    print(
+        f"\nCallback ingest: {args.requests} requests, {args.connections} connections, "
+        f"database {'PostgreSQL' if args.database_url else f'SQLite (WAL, synchronous={sync})'}"
+    )
+    header = ("server", "req/s", "p50 ms", "p99 ms", "peak RSS MB", "non-200", "ratio")
+    print(f"{header[0]:<24}" + "".join(f"{h:>12}" for h in header[1:]))
+    for name, rate, p50, p99, rss, failures in rows:
+        print(
+            f"{name:<24}{rate:>12.0f}{p50:>12.2f}{p99:>12.2f}{rss:>12.1f}{failures:>12}{rate / base:>12.0%}"
+        )
+    print(f"inbox rows stored: {stored} (expected {args.requests + len(warmup)})")
+
+
+async def count_stored(env: dict) -> int:
+    from bot.models import InboxEvent
+    from bot.settings import load
+    from bot.store import db
+
+    settings = load(env=env)
+    await db.open_db(settings, migrate=False)
+    try:
+        return await InboxEvent.all().count()
+    finally:
+        await db.close_db()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20000)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temporary directory")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The `scrm` command: help for every subcommand, migrations, inbox listing and replay, health on failure."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tortoise import connections
+
+from bot.models import InboxEvent
+from tests.callbacks import contact_event_xml, post_event
+
+COMMANDS = ["serve", "worker", "migrate", "emulator", "inbox", "demo"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_subcommand_explains_itself(command):
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", command, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith(f"usage: scrm {command}")
+
+
+def settings_env(settings) -> dict:
+    return {
+        **os.environ,
+        "SCRM_DATA__DIR": settings.data.dir,
+        "SCRM_DATABASE__URL": settings.database.url,
+    }
+
+
+def scrm(settings, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_migrate_applies_the_schema_once_and_check_agrees(settings):
+    first = scrm(settings, "migrate", "--check")
+    assert first.returncode in (0, 1)  # PostgreSQL runs may share an already migrated database
+    applied = scrm(settings, "migrate")
+    assert applied.returncode == 0, applied.stderr
+    again = scrm(settings, "migrate")
+    assert again.stdout.strip() == "database schema is up to date"
+    assert scrm(settings, "migrate", "--check").returncode == 0
+
+
+async def test_inbox_lists_dead_events_with_their_error_and_replays_them(
+    make_settings, aiohttp_client, crypto, corp
+):
+    from sidebar_web.app import create_app
+
+    settings = make_settings()
+    server = await aiohttp_client(create_app(settings, run_worker=False))
+    xml = contact_event_xml(corp.corp_id, "del_follow_user", "zhangsan", "wmDeadOne", 1700000001)
+    await post_event(server, crypto, xml)
+    await InboxEvent.filter(payload=xml).update(status="dead", attempts=8, last_error="WeComError: 84061")
+    listing = scrm(settings, "inbox")
+    assert listing.returncode == 0, listing.stderr
+    assert "1 stored, 0 pending, 1 dead" in listing.stdout
+    assert (
+        "change_external_contact/del_follow_user" in listing.stdout and "WeComError: 84061" in listing.stdout
+    )
+    replay = scrm(settings, "inbox", "replay", "--all")
+    assert replay.stdout.strip() == "queued 1 event(s) again (dead events)"
+    row = await InboxEvent.get(payload=xml)
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert scrm(settings, "inbox", "replay").returncode == 2
+
+
+async def test_health_is_503_when_the_database_is_gone(make_settings, aiohttp_client):
+    from sidebar_web.app import create_app
+
+    settings = make_settings()
+    if settings.database.url:
+        pytest.skip("takes the SQLite file away; PostgreSQL cannot be stopped from a test")
+    server = await aiohttp_client(create_app(settings, run_worker=False))
+    assert (await server.get("/healthz")).status == 200
+    await connections.get("default").close()
+    path = Path(settings.database_url.removeprefix("sqlite://"))
+    _replace_with_directory(path)
+    try:
+        response = await server.get("/healthz")
+        assert response.status == 503
+        assert await response.json() == {"status": "error", "database": "unreachable"}
+    finally:
+        shutil.rmtree(path)
+
+
+def _replace_with_directory(path: Path) -> None:
+    """The database file becomes a directory: the next connection attempt fails."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.mkdir()
