@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="listen port (server.port)")
     p.add_argument("--no-worker", action="store_true", help="do not drain the inbox in this process")
 
-    sub.add_parser("worker", help="drain the callback inbox (and run scheduled jobs) without serving HTTP")
+    sub.add_parser("worker", help="drain the callback inbox without serving HTTP")
 
     p = sub.add_parser("migrate", help="apply pending database migrations")
     p.add_argument("--check", action="store_true", help="only list pending migrations; exit 1 if any")

@@ -134,7 +134,7 @@ def _print_corp(corp, base: str) -> None:
         f"  agent_id         {corp.agent_id}\n"
         f"  agent_secret     {corp.agent_secret}\n"
         f"  contact_secret   {corp.contact_secret}\n"
-        f"  console          {base}/_emulator/",
+        f"  control          {base}/_emulator/config",
         flush=True,
     )
 
@@ -180,7 +180,8 @@ async def demo(settings: Settings, data_dir: str | None, port: int, emulator_por
             "scrm demo is running (Ctrl+C stops it)\n"
             f"  server           {server_url}\n"
             f"  health           {server_url}/healthz\n"
-            f"  WeCom emulator   {emu_url}/_emulator/\n"
+            f"  WeCom emulator   {emu_url}/_emulator/config\n"
+            f"  user actions     POST {emu_url}/_emulator/actions/<name> (state: GET /_emulator/customers)\n"
             f"  callback URL     {server_url}/wecom/callback (verified by the emulator)\n"
             f"  corp_id          {corp.corp_id}\n"
             f"  data directory   {data_dir}{' (temporary)' if tmp else ''}",

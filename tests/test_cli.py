@@ -99,3 +99,52 @@ def _replace_with_directory(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.mkdir()
+
+
+async def test_demo_runs_server_worker_and_emulator_and_user_actions_reach_the_server(tmp_path):
+    import asyncio
+    import signal
+
+    import aiohttp
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRM_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "demo", "--port", "0", "--emulator-port", "0",
+        "--data-dir", str(tmp_path / "demo"),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("  data directory"):
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            assert line, (await proc.stderr.read()).decode()
+            lines.append(line.decode().rstrip())
+        server = next(line.split()[1] for line in lines if line.startswith("  server"))
+        emulator = next(line.split()[2] for line in lines if line.startswith("  WeCom emulator"))
+        emulator = emulator.removesuffix("/_emulator/config")
+        assert "(verified by the emulator)" in "\n".join(lines)
+        async with aiohttp.ClientSession() as http:
+            act = f"{emulator}/_emulator/actions"
+            await http.post(
+                f"{act}/create_user", json={"userid": "zhangsan", "name": "张三", "department": [1]}
+            )
+            added = await http.post(
+                f"{act}/customer_adds_member", json={"userid": "zhangsan", "state": "demo"}
+            )
+            assert added.status == 200
+            for _ in range(100):
+                health = await (await http.get(f"{server}/healthz")).json()
+                if health["inbox"]["total"] == 2 and health["inbox"]["pending"] == 0:
+                    break
+                await asyncio.sleep(0.05)
+            assert health == {
+                "status": "ok",
+                "database": "ok",
+                "inbox": {"total": 2, "pending": 0, "dead": 0},
+            }
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(proc.wait(), 30)
+    assert code == 0
+    errors = (await proc.stderr.read()).decode()
+    assert "applying 1 migration(s)" in errors and "Traceback" not in errors
