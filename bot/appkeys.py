@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import ClientSession, web
 
+from bot.inbox import InboxWriter
 from bot.settings import Settings
-
-if TYPE_CHECKING:
-    pass
+from bot.wecom.client import WeComClient
+from bot.wecom.crypto import CallbackCrypto
 
 SETTINGS = web.AppKey("settings", Settings)
 HTTP = web.AppKey("http", ClientSession)
-CRYPTO = web.AppKey("crypto", "CallbackCrypto")
-WECOM = web.AppKey("wecom", "WeComClient")
-INBOX = web.AppKey("inbox", "InboxWriter")
-WORKER = web.AppKey("worker", "InboxWorker | None")
+CRYPTO = web.AppKey("crypto", CallbackCrypto)
+WECOM = web.AppKey("wecom", WeComClient)
+INBOX = web.AppKey("inbox", InboxWriter)

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot import routes as bot_routes
 from bot import runtime
-from bot.appkeys import CRYPTO, HTTP, INBOX, SETTINGS, WECOM, WORKER
+from bot.appkeys import CRYPTO, HTTP, INBOX, SETTINGS, WECOM
 from bot.events import Router
 from bot.inbox import InboxWriter
 from bot.settings import Settings, require_wecom
@@ -44,7 +44,7 @@ def create_app(
         if run_worker:
             worker = runtime.inbox_worker(settings, app[WECOM], router)
         writer = InboxWriter(on_stored=worker.notify if worker else None)
-        app[INBOX], app[WORKER] = writer, worker
+        app[INBOX] = writer
         await writer.start()
         if worker:
             await worker.start()

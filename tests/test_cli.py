@@ -148,3 +148,67 @@ async def test_demo_runs_server_worker_and_emulator_and_user_actions_reach_the_s
     assert code == 0
     errors = (await proc.stderr.read()).decode()
     assert "applying 1 migration(s)" in errors and "Traceback" not in errors
+
+
+async def test_the_worker_command_drains_stored_events_and_stops_cleanly(
+    make_settings, aiohttp_client, crypto, corp
+):
+    import asyncio
+    import signal
+
+    from sidebar_web.app import create_app
+
+    settings = make_settings()
+    server = await aiohttp_client(create_app(settings, run_worker=False))
+    for n in range(3):
+        await post_event(
+            server, crypto, contact_event_xml(corp.corp_id, "del_follow_user", "u1", f"wm{n}", 1700000000)
+        )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "worker", env=settings_env(settings),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        for _ in range(300):
+            if not await InboxEvent.filter(status__in=InboxEvent.UNFINISHED).exists():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 30)
+    # No product handler is registered for these yet: the worker records them as skipped, not failed.
+    assert await InboxEvent.filter(status="skipped").count() == 3
+    assert code == 0, (await proc.stderr.read()).decode()
+
+
+async def test_the_emulator_command_prints_the_credentials_it_uses(tmp_path):
+    import asyncio
+    import signal
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRM_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "emulator", "--port", "0", "--seed", "3",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("  control"):
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            assert line, (await proc.stderr.read()).decode()
+            lines.append(line.decode().rstrip())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.wait(), 30)
+    printed = dict(line.split(None, 1) for line in lines[1:])
+    from bot.settings import load
+
+    # What it prints is exactly what our settings accept.
+    settings = load(
+        env={
+            "SCRM_WECOM__CORP_ID": printed["corp_id"],
+            "SCRM_WECOM__TOKEN": printed["token"],
+            "SCRM_WECOM__ENCODING_AES_KEY": printed["encoding_aes_key"],
+            "SCRM_WECOM__API_BASE_URL": printed["API"].split()[2],
+        }
+    )
+    assert settings.wecom.callback_ready and settings.wecom.api_base_url.startswith("http://127.0.0.1:")
