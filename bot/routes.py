@@ -45,9 +45,9 @@ async def callback_verify(request: web.Request) -> web.Response:
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes | None:
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    body = bytearray()
+    if request.content_length is not None:
+        return await request.read() if request.content_length <= limit else None
+    body = bytearray()  # chunked: count as it arrives
     async for chunk in request.content.iter_chunked(65536):
         body += chunk
         if len(body) > limit:

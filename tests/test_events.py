@@ -205,3 +205,20 @@ def test_unknown_events_and_plain_messages_are_kept_as_unknown():
 def test_malformed_and_entity_xml_is_refused(text):
     with pytest.raises(MalformedEvent):
         parse_event(text)
+
+
+SAMPLES = [
+    contact("add_external_contact", "<State><![CDATA[s]]></State><WelcomeCode>WELCOMECODE</WelcomeCode>"),
+    chat("add_member", "<MemChangeList><Item>Jack</Item><Item>Rose</Item></MemChangeList>"),
+    chat("del_member", "<MemChangeList><![CDATA[Jack,Rose]]></MemChangeList>"),
+    xml("<Event>change_contact</Event><ChangeType>create_user</ChangeType><UserID>zhangsan</UserID>"
+        "<Name>张三</Name><ExtAttr><Item><Name>爱好</Name></Item></ExtAttr>"),
+    xml("<Event>change_contact</Event><ChangeType>update_user</ChangeType><Name>A &amp; B</Name>"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_the_fast_reader_and_the_full_parser_agree(text):
+    from bot.wecom.events import _expat_parse, _flat_parse
+
+    assert _flat_parse(text) == _expat_parse(text)

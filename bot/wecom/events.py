@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 from xml.etree.ElementTree import Element
@@ -151,7 +152,39 @@ def _refuse(*_args) -> None:
     raise _Refused
 
 
+# Event XML as WeCom writes it: <xml> holding leaf fields (CDATA or plain text without entities) and
+# lists of <Item>s. Text of exactly this shape is read with two patterns, no parser; anything else (entities,
+# attributes, a DTD, nesting) goes through the refusing expat parser below.
+_LEAF = r"(?:<!\[CDATA\[[^\]]*\]\]>|[^<>&]*)"
+_FLAT_EVENT = re.compile(
+    rf"\s*(?:<\?xml[^<>]*\?>\s*)?<xml>\s*(?:<(\w+)>(?:{_LEAF}|\s*(?:<Item>{_LEAF}</Item>\s*)*)</\1>\s*)*</xml>\s*"
+)
+_TOP_FIELD = re.compile(rf"<(\w+)>({_LEAF}|\s*(?:<Item>{_LEAF}</Item>\s*)*)</\1>")
+_ITEM = re.compile(rf"<Item>({_LEAF})</Item>")
+
+
+def _leaf(raw: str) -> str:
+    return (raw[9:-3] if raw.startswith("<![CDATA[") else raw).strip()
+
+
 def _flat_parse(text: str | bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
+    if isinstance(text, str) and _FLAT_EVENT.fullmatch(text):
+        fields: dict[str, str] = {}
+        lists: dict[str, list[str]] = {}
+        body = text[text.index("<xml>") + 5 :]
+        for match in _TOP_FIELD.finditer(body):
+            name, raw = match[1], match[2]
+            if "<Item>" in raw:
+                lists[name] = [_leaf(item) for item in _ITEM.findall(raw)]
+            else:
+                fields[name] = value = _leaf(raw)
+                if value and name in _LIST_FIELDS:
+                    lists.setdefault(name, []).extend(_csv(value))
+        return fields, lists
+    return _expat_parse(text)
+
+
+def _expat_parse(text: str | bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Event XML is flat: <xml> holds leaf fields, and a few lists hold <Item>s. An expat pass that
     refuses DTDs, entity declarations and external references, and builds no tree (it runs on the
     callback's request path)."""
