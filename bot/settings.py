@@ -233,8 +233,11 @@ def validate(s: Settings) -> Settings:
         raise SettingsError("inbox.concurrency", "must be at least 1")
     if i.max_attempts < 1:
         raise SettingsError("inbox.max_attempts", "must be at least 1")
-    if i.lease_seconds <= 0 or i.poll_interval <= 0 or i.retry_base_delay < 0:
-        raise SettingsError("inbox.lease_seconds", "lease, poll interval and retry delay must be positive")
+    for key in ("lease_seconds", "poll_interval", "retry_max_delay"):
+        if getattr(i, key) <= 0:
+            raise SettingsError(f"inbox.{key}", "must be above 0")
+    if i.retry_base_delay < 0:
+        raise SettingsError("inbox.retry_base_delay", "must not be negative")
     return s
 
 

@@ -219,6 +219,6 @@ SAMPLES = [
 
 @pytest.mark.parametrize("text", SAMPLES)
 def test_the_fast_reader_and_the_full_parser_agree(text):
-    from bot.wecom.events import _expat_parse, _flat_parse
+    from bot.wecom.events import _expat_parse, read_flat_xml
 
-    assert _flat_parse(text) == _expat_parse(text)
+    assert read_flat_xml(text) == _expat_parse(text)

@@ -15,7 +15,7 @@ from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import to_text
 
-from bot.wecom.events import MalformedEvent, parse_xml
+from bot.wecom.events import MalformedEvent, read_flat_xml
 
 
 class CallbackRejected(Exception):
@@ -58,10 +58,10 @@ def _envelope(body: bytes) -> tuple[str, str]:
         fields = {m[1]: (m[2] if m[2] is not None else m[3]) for m in _FIELD.finditer(body)}
         return (fields.get(b"ToUserName", b"").decode().strip(), fields.get(b"Encrypt", b"").decode().strip())
     try:
-        root = parse_xml(body)
+        fields, _ = read_flat_xml(body)
     except MalformedEvent as exc:
         raise CallbackRejected(f"envelope is {exc}") from None
-    return (root.findtext("ToUserName") or "").strip(), (root.findtext("Encrypt") or "").strip()
+    return fields.get("ToUserName", ""), fields.get("Encrypt", "")
 
 
 class CallbackCrypto:

@@ -5,11 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import ClassVar
-from xml.etree.ElementTree import Element
 from xml.parsers.expat import ExpatError, ParserCreate
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 
 
 class MalformedEvent(ValueError):
@@ -132,18 +128,6 @@ class UnknownEvent(Event):
     """Anything else WeCom may send (messages, app events, future event types): stored, then skipped."""
 
 
-def parse_xml(text: str | bytes) -> Element:
-    """Parse untrusted XML without DTDs or entities; raise MalformedEvent otherwise."""
-    raw = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        root = fromstring(raw, forbid_dtd=True)
-    except (DefusedXmlException, ExpatError, SyntaxError, ValueError) as exc:
-        raise MalformedEvent(f"not acceptable XML ({type(exc).__name__})") from None
-    if root.tag != "xml":
-        raise MalformedEvent("root element is not <xml>")
-    return root
-
-
 class _Refused(Exception):
     pass
 
@@ -167,7 +151,9 @@ def _leaf(raw: str) -> str:
     return (raw[9:-3] if raw.startswith("<![CDATA[") else raw).strip()
 
 
-def _flat_parse(text: str | bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
+def read_flat_xml(text: str | bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The leaf fields under <xml> and the <Item> lists of WeCom's flat XML (events and envelopes alike);
+    raises MalformedEvent for anything else, including any DTD or entity declaration."""
     if isinstance(text, str) and _FLAT_EVENT.fullmatch(text):
         fields: dict[str, str] = {}
         lists: dict[str, list[str]] = {}
@@ -234,7 +220,7 @@ _LIST_FIELDS = frozenset({"MemChangeList"})
 
 
 def parse_event(text: str | bytes) -> Event:
-    data, lists = _flat_parse(text)
+    data, lists = read_flat_xml(text)
     base = {
         "event": data.get("Event", ""),
         "change_type": data.get("ChangeType", ""),
