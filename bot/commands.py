@@ -13,7 +13,7 @@ from aiohttp import web
 from bot import inbox as inbox_store
 from bot import runtime
 from bot.models import InboxEvent
-from bot.settings import Settings, require_wecom
+from bot.settings import Settings
 from bot.store import db
 
 log = logging.getLogger("scrm")
@@ -22,12 +22,15 @@ log = logging.getLogger("scrm")
 def serve(settings: Settings, *, worker: bool) -> int:
     from sidebar_web.app import create_app
 
-    require_wecom(settings)
     app = create_app(settings, run_worker=worker)
-    print(
-        f"scrm serving on {settings.public_url} (callback: {settings.public_url}/wecom/callback)", flush=True
+    ready = f"scrm serving on {settings.public_url} (callback: {settings.public_url}/wecom/callback)"
+    web.run_app(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        print=lambda _: print(ready, flush=True),  # only once the database is up and the port is bound
+        access_log=None,
     )
-    web.run_app(app, host=settings.server.host, port=settings.server.port, print=None, access_log=None)
     return 0
 
 

@@ -37,3 +37,4 @@ def setup(settings: Settings) -> None:
     root.setLevel(settings.server.log_level.upper())
     # One line per request is noise on the callback hot path; errors still log.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("tortoise").setLevel(max(root.level, logging.WARNING))

@@ -127,3 +127,16 @@ def test_a_bad_token_in_the_environment_stops_serve_with_one_line(tmp_path):
     assert done.stderr.splitlines() == [
         "scrm: setting wecom.token (SCRM_WECOM__TOKEN): must be 1-32 letters or digits"
     ]
+
+
+def test_an_unreachable_database_stops_with_one_line_naming_the_setting(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "SCRM_DATA__DIR": str(tmp_path), **GOOD,
+           "SCRM_DATABASE__URL": "postgres://postgres@127.0.0.1:9/scrm"}  # fmt: skip
+    for command in (["migrate"], ["serve"], ["worker"]):
+        argv = [sys.executable, "-m", "bot.cli", *command]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, command
+        assert done.stderr.splitlines()[-1].startswith(
+            "scrm: setting database.url (SCRM_DATABASE__URL): cannot connect: "
+        ), done.stderr
+        assert "Traceback" not in done.stderr and "scrm serving" not in done.stdout

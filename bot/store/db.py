@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from tortoise import Tortoise, connections
 from tortoise.migrations.executor import MigrationExecutor
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,12 @@ async def open_db(settings: Settings, *, migrate: bool | None = None, extra_apps
     # The global fallback makes the connection visible to every task (aiohttp runs startup, requests and
     # cleanup in different tasks), not only to the one that called init.
     await Tortoise.init(config=tortoise_config(settings, extra_apps), _enable_global_fallback=True)
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as exc:
+        await Tortoise.close_connections()
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SettingsError("database.url", f"cannot connect: {reason}") from None
     if migrate is None:
         migrate = settings.database.auto_migrate
     pending = await pending_migrations()
