@@ -15,6 +15,7 @@ from bot.inbox import InboxWriter
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
+from sidebar_web.errors import error_middleware
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def create_app(
     """The server for these settings. `router` replaces the product handlers (tests prove the inbox with
     their own); `extra_model_apps` adds model apps without migrations (tests' own tables)."""
     require_wecom(settings)
-    app = web.Application()
+    app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
     w = settings.wecom
     app[CRYPTO] = CallbackCrypto(w.token, w.encoding_aes_key, w.corp_id)

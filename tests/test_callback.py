@@ -133,3 +133,18 @@ async def test_health_reports_database_and_inbox(server, crypto, corp):
     assert response.status == 200
     assert body["status"] == "ok" and body["database"] == "ok"
     assert body["inbox"]["total"] == 2
+
+
+async def test_an_unknown_page_is_a_chinese_404_page_and_the_api_answers_json(server):
+    page = await server.get("/no/such/page")
+    assert page.status == 404
+    assert page.content_type == "text/html" and "页面不存在" in await page.text()
+    api = await server.get("/api/v1/nothing-here")
+    assert api.status == 404
+    assert (await api.json())["status"] == 404
+
+
+async def test_a_wrong_method_on_the_callback_is_refused_with_a_page(server):
+    response = await server.put("/wecom/callback", data=b"x")
+    assert response.status == 405
+    assert "请求方式不支持" in await response.text()

@@ -1,0 +1,47 @@
+"""One error middleware: a Chinese error page for people, JSON for /api/, and a log line for every 500."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+PAGES = {
+    400: ("请求有误", "请求的内容不完整或格式不对，请返回后重试。"),
+    403: ("没有权限", "你没有查看这个页面的权限。如需访问，请联系管理员。"),
+    404: ("页面不存在", "你要找的页面不存在，或已被删除。"),
+    405: ("请求方式不支持", "这个地址不支持这种请求方式。"),
+    413: ("内容过大", "提交的内容超过了允许的大小。"),
+    500: ("服务暂时不可用", "服务器出了点问题，我们已记录下来。请稍后再试。"),
+}
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False, enable_async=False
+)
+
+
+def error_response(request: web.Request, status: int, detail: str = "") -> web.Response:
+    title, message = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    if request.path.startswith("/api/"):
+        return web.json_response({"error": detail or title, "status": status}, status=status)
+    html = _env.get_template("error.html").render(status=status, title=title, message=message)
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return error_response(request, exc.status, exc.text if exc.text != exc.reason else "")
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(request, 500)
