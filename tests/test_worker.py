@@ -51,14 +51,26 @@ async def test_every_event_is_handled_once_in_customer_order(server, crypto, cor
     assert await InboxEvent.filter(status="done").count() == 40
 
 
-async def test_a_failing_event_is_retried_and_holds_back_only_its_own_customer(server, crypto, corp):
+async def test_a_failing_event_is_retried_and_holds_back_only_its_own_customer(
+    make_settings, aiohttp_client, crypto, corp
+):
+    from sidebar_web.app import create_app
+    from tests.recording import RECORDING_APPS
+
+    settings = make_settings(inbox={"retry_base_delay": 0.2})
+    server = await aiohttp_client(create_app(settings, run_worker=False, extra_model_apps=RECORDING_APPS))
     first = contact_event_xml(corp.corp_id, "edit_external_contact", "zhangsan", "wmSlow", 1700000001)
     second = contact_event_xml(corp.corp_id, "edit_external_contact", "zhangsan", "wmSlow", 1700000002)
     other = contact_event_xml(corp.corp_id, "edit_external_contact", "zhangsan", "wmOther", 1700000003)
     FAILURES[event_key(parse_event(first))] = 2
     for xml in (first, second, other):
         await post_event(server, crypto, xml)
-    await wait_until(all_done)
+    worker = InboxWorker(recording_router(), settings.inbox, postgres=db.is_postgres(settings.database_url))
+    await worker.start()
+    try:
+        await wait_until(all_done)
+    finally:
+        await worker.stop()
     runs = [r.event_key for r in await HandlerRun.all().order_by("id")]
     assert runs.index(event_key(parse_event(first))) < runs.index(event_key(parse_event(second)))
     assert runs[0] == event_key(parse_event(other)), "another customer did not wait for the retries"
