@@ -107,18 +107,11 @@ async def test_demo_runs_server_worker_and_emulator_and_user_actions_reach_the_s
 
     import aiohttp
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRM_")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "demo", "--port", "0", "--emulator-port", "0",
-        "--data-dir", str(tmp_path / "demo"),
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    proc, lines = await start_and_read(
+        ["demo", "--port", "0", "--emulator-port", "0", "--data-dir", str(tmp_path / "demo")],
+        "  data directory",
+    )
     try:
-        lines = []
-        while not lines or not lines[-1].startswith("  data directory"):
-            line = await asyncio.wait_for(proc.stdout.readline(), 30)
-            assert line, (await proc.stderr.read()).decode()
-            lines.append(line.decode().rstrip())
         server = next(line.split()[1] for line in lines if line.startswith("  server"))
         emulator = next(line.split()[2] for line in lines if line.startswith("  WeCom emulator"))
         emulator = emulator.removesuffix("/_emulator/config")
@@ -185,20 +178,9 @@ async def test_the_emulator_command_prints_the_credentials_it_uses(tmp_path):
     import asyncio
     import signal
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRM_")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "emulator", "--port", "0", "--seed", "3",
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        lines = []
-        while not lines or not lines[-1].startswith("  control"):
-            line = await asyncio.wait_for(proc.stdout.readline(), 30)
-            assert line, (await proc.stderr.read()).decode()
-            lines.append(line.decode().rstrip())
-    finally:
-        proc.send_signal(signal.SIGINT)
-        await asyncio.wait_for(proc.wait(), 30)
+    proc, lines = await start_and_read(["emulator", "--port", "0", "--seed", "3"], "  control")
+    proc.send_signal(signal.SIGINT)
+    await asyncio.wait_for(proc.wait(), 30)
     printed = dict(line.split(None, 1) for line in lines[1:])
     from bot.settings import load
 
@@ -212,3 +194,27 @@ async def test_the_emulator_command_prints_the_credentials_it_uses(tmp_path):
         }
     )
     assert settings.wecom.callback_ready and settings.wecom.api_base_url.startswith("http://127.0.0.1:")
+
+
+async def start_and_read(args: list[str], last_line: str):
+    """Start `scrm ARGS` without SCRM_ settings; read its banner up to the line starting `last_line`."""
+    import asyncio
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRM_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith(last_line):
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        if not line:
+            proc.kill()
+            raise AssertionError((await proc.stderr.read()).decode())
+        lines.append(line.decode().rstrip())
+    return proc, lines
