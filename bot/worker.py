@@ -48,6 +48,7 @@ class InboxWorker:
         self._round = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._shielded: set[asyncio.Task] = set()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -66,6 +67,9 @@ class InboxWorker:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        # Claims and handler transactions run on after a cancel (see `_apply`); let them land first, or a
+        # claim committing after `release()` would strand its events until the lease runs out.
+        await asyncio.gather(*self._shielded, return_exceptions=True)
         await self.release()
 
     async def run(self) -> None:
@@ -139,10 +143,16 @@ class InboxWorker:
         self._round += 1
         token = f"{self.worker_id}:{self._round}"
         lease = now + timedelta(seconds=self.settings.lease_seconds)
-        await asyncio.shield(self._claim_rows(chosen, due, token, lease))
+        await self._shield(self._claim_rows(chosen, due, token, lease))
         return await InboxEvent.filter(claimed_by=token, status=InboxEvent.RUNNING).order_by(
             "create_time", "id"
         )
+
+    async def _shield(self, work) -> None:
+        task = asyncio.ensure_future(work)
+        self._shielded.add(task)
+        task.add_done_callback(self._shielded.discard)
+        await asyncio.shield(task)
 
     async def _claim_rows(self, chosen: list[int], due: Q, token: str, lease: datetime) -> None:
         async with in_transaction():
@@ -169,7 +179,7 @@ class InboxWorker:
             for route in routes:
                 fetched = await route.fetch(event, self.context) if route.fetch else None
                 contexts.append(self.context.with_fetched(fetched))
-            await asyncio.shield(self._apply(row, event, routes, contexts))
+            await self._shield(self._apply(row, event, routes, contexts))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
