@@ -18,7 +18,10 @@ COMMANDS = ["serve", "worker", "migrate", "emulator", "inbox", "demo"]
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_subcommand_explains_itself(command):
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", command, "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "sidebar_web.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0
     assert done.stdout.startswith(f"usage: scrm {command}")
@@ -34,7 +37,7 @@ def settings_env(settings) -> dict:
 
 def scrm(settings, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "sidebar_web.cli", *args],
         env=settings_env(settings),
         capture_output=True,
         text=True,
@@ -158,7 +161,7 @@ async def test_the_worker_command_drains_stored_events_and_stops_cleanly(
             server, crypto, contact_event_xml(corp.corp_id, "del_follow_user", "u1", f"wm{n}", 1700000000)
         )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "worker", env=settings_env(settings),
+        sys.executable, "-m", "sidebar_web.cli", "worker", env=settings_env(settings),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -204,7 +207,7 @@ async def start_and_read(args: list[str], last_line: str):
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "sidebar_web.cli",
         *args,
         env=env,
         stdout=asyncio.subprocess.PIPE,

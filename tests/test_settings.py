@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from bot.cli import main
 from bot.settings import SettingsError, load
+from sidebar_web.cli import main
 
 GOOD = {
     "SCRM_WECOM__CORP_ID": "ww1436e0e65a779aee",
@@ -104,7 +104,11 @@ def test_the_command_line_prints_one_line_and_exits_2(capsys):
 def test_serve_without_callback_credentials_names_the_missing_setting(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "SCRM_DATA__DIR": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "sidebar_web.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert (
@@ -121,7 +125,11 @@ def test_a_bad_token_in_the_environment_stops_serve_with_one_line(tmp_path):
         "SCRM_WECOM__TOKEN": "no spaces allowed",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "sidebar_web.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
@@ -133,7 +141,7 @@ def test_an_unreachable_database_stops_with_one_line_naming_the_setting(tmp_path
     env = {"PATH": "/usr/bin:/bin", "SCRM_DATA__DIR": str(tmp_path), **GOOD,
            "SCRM_DATABASE__URL": "postgres://postgres@127.0.0.1:9/scrm"}  # fmt: skip
     for command in (["migrate"], ["serve"], ["worker"]):
-        argv = [sys.executable, "-m", "bot.cli", *command]
+        argv = [sys.executable, "-m", "sidebar_web.cli", *command]
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2, command
         assert done.stderr.splitlines()[-1].startswith(

@@ -104,7 +104,10 @@ def make_deliveries(
 
 SERVERS = (
     ("bare aiohttp handler", [sys.executable, "-m", "tests.bench.bare_server", "{port}"]),
-    ("scrm serve (ingest)", [sys.executable, "-m", "bot.cli", "serve", "--no-worker", "--port", "{port}"]),
+    (
+        "scrm serve (ingest)",
+        [sys.executable, "-m", "sidebar_web.cli", "serve", "--no-worker", "--port", "{port}"],
+    ),
 )
 
 

@@ -1,4 +1,6 @@
-"""The `scrm` command: parse arguments, load settings, run. Every failure to start is one line."""
+"""The `scrm` command: parse arguments, load settings, run. Every failure to start is one line.
+
+It lives in the top layer because `serve` and `demo` compose the web application."""
 
 from __future__ import annotations
 
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import commands
+    from sidebar_web import commands
 
     if args.command == "serve":
         return commands.serve(settings, worker=not args.no_worker)
