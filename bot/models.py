@@ -44,3 +44,33 @@ class WeComToken(Model):
 
     class Meta:
         table = "wecom_token"
+
+
+class TagGroup(Model):
+    """A corp tag group (企业标签组) as WeCom holds it, kept and marked deleted after deletion."""
+
+    group_id = fields.CharField(max_length=64, primary_key=True)
+    name = fields.CharField(max_length=64)
+    # WeCom sorts descending: a bigger order comes first.
+    order = fields.BigIntField(default=0)
+    create_time = fields.BigIntField(default=0)
+    deleted = fields.BooleanField(default=False)
+    synced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tag_group"
+
+
+class Tag(Model):
+    """A corp tag (企业标签) in its group, kept after deletion so history can still name it."""
+
+    tag_id = fields.CharField(max_length=64, primary_key=True)
+    group = fields.ForeignKeyField("models.TagGroup", related_name="tags", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=64)
+    order = fields.BigIntField(default=0)
+    create_time = fields.BigIntField(default=0)
+    deleted = fields.BooleanField(default=False)
+    synced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tag"

@@ -1,9 +1,10 @@
 """Event handler registries, one module per event family, composed into one router here."""
 
+from bot.events import tags
 from bot.events.router import Context, Route, Router
 
-# The mirror's families (contact, chat, tag, directory) register on their own routers and are added here.
-ROUTERS: tuple[Router, ...] = ()
+# One router per event family; the contact, chat and directory families join as the mirror grows.
+ROUTERS: tuple[Router, ...] = (tags.router,)
 
 
 def default_router() -> Router:
