@@ -74,3 +74,39 @@ class Tag(Model):
 
     class Meta:
         table = "tag"
+
+
+class Department(Model):
+    """A department of the corp directory (通讯录), a tree through parent_id."""
+
+    id = fields.BigIntField(primary_key=True, generated=False)
+    name = fields.CharField(max_length=128)
+    parent_id = fields.BigIntField(null=True)
+    order = fields.BigIntField(default=0)
+    # userids WeCom names as the department's leaders (部门负责人)
+    leaders = fields.JSONField(default=list)
+    deleted = fields.BooleanField(default=False)
+    synced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "department"
+
+
+class Member(Model):
+    """A staff member (成员). Kept when removed from WeCom, marked inactive, so history can name them."""
+
+    userid = fields.CharField(max_length=64, primary_key=True)
+    name = fields.CharField(max_length=128)
+    avatar = fields.CharField(max_length=512, default="")
+    position = fields.CharField(max_length=128, default="")
+    departments = fields.JSONField(default=list)
+    main_department = fields.BigIntField(null=True)
+    # departments this member leads (from is_leader_in_dept and the departments' leader lists)
+    leads = fields.JSONField(default=list)
+    # WeCom's status: 1 active, 2 disabled, 4 not activated, 5 resigned
+    status = fields.IntField(default=1)
+    active = fields.BooleanField(default=True)
+    synced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member"

@@ -92,3 +92,38 @@ async def server(aiohttp_client, settings):
 
     app = create_app(settings, router=recording_router(), extra_model_apps=RECORDING_APPS)
     return await aiohttp_client(app)
+
+
+@pytest.fixture
+async def mirror(aiohttp_server, make_settings, emulator, emulator_server):
+    """Our server with the product handlers, talking to the emulator both ways; yields the emulator."""
+    from sidebar_web.app import create_app
+
+    settings = make_settings(api_base_url=str(emulator_server.make_url("")))
+    server = await aiohttp_server(create_app(settings))
+    await emulator.callbacks.configure(str(server.make_url("/wecom/callback")))
+    return emulator
+
+
+async def settled(emulator) -> None:
+    """Every callback the emulator sent is delivered and handled, and none failed for good."""
+    import asyncio
+
+    from bot import inbox
+
+    await emulator.callbacks.drain()
+    for _ in range(500):
+        counts = await inbox.counts()
+        if counts.pending == 0:
+            assert counts.dead == 0, "an event failed"
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the inbox did not settle")
+
+
+@pytest.fixture
+async def live_database(aiohttp_server, settings):
+    """The server's database, open, with no callbacks involved."""
+    from sidebar_web.app import create_app
+
+    return await aiohttp_server(create_app(settings, run_worker=False))

@@ -1,35 +1,10 @@
 """Corp tags: admins' edits in the WeCom console reach the mirror through callbacks, and sync repairs it."""
 
-import pytest
-
 from bot import inbox
 from bot.models import Tag, TagGroup
 from bot.services import tags
-from sidebar_web.app import create_app
+from tests.conftest import settled
 from tests.emulator_fixtures import make_client
-
-
-@pytest.fixture
-async def mirror(aiohttp_server, make_settings, emulator, emulator_server):
-    """Our server with the product handlers, talking to the emulator both ways."""
-    settings = make_settings(api_base_url=str(emulator_server.make_url("")))
-    server = await aiohttp_server(create_app(settings))
-    await emulator.callbacks.configure(str(server.make_url("/wecom/callback")))
-    return emulator
-
-
-async def settled(emulator) -> None:
-    """Every callback delivered and handled."""
-    import asyncio
-
-    await emulator.callbacks.drain()
-    for _ in range(500):
-        counts = await inbox.counts()
-        if counts.pending == 0:
-            assert counts.dead == 0, "a tag event failed"
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the inbox did not settle")
 
 
 async def mirrored() -> list[tuple[str, int, list[tuple[str, int]]]]:
@@ -98,9 +73,3 @@ async def test_full_sync_builds_the_mirror_without_callbacks_and_repeats_nothing
     assert await mirrored() == in_emulator(emulator)
     again = await tags.sync_tags(client)
     assert again.changed == 0
-
-
-@pytest.fixture
-async def live_database(aiohttp_server, settings):
-    """The server's database, open (no callbacks involved)."""
-    return await aiohttp_server(create_app(settings, run_worker=False))

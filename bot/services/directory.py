@@ -1,0 +1,113 @@
+"""The corp directory: departments and staff members, mirrored from WeCom's address book."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from bot.models import Department, Member
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DirectorySyncResult:
+    departments: int
+    members: int
+    removed: int
+
+
+async def fetch_departments(wecom) -> list[dict[str, Any]]:
+    return (await wecom.list_departments()).get("department", [])
+
+
+async def fetch_directory(wecom) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every department and every member visible to the app (user/list per department, merged)."""
+    departments = await fetch_departments(wecom)
+    users: dict[str, dict[str, Any]] = {}
+    for dept in departments:
+        for user in (await wecom.list_users(dept["id"])).get("userlist", []):
+            users.setdefault(user["userid"], user)
+    return departments, list(users.values())
+
+
+async def apply_departments(departments: list[dict[str, Any]], now: datetime) -> int:
+    """Upsert the listed departments and mark the others deleted; returns how many were listed."""
+    for d in departments:
+        await Department.update_or_create(
+            id=int(d["id"]),
+            defaults={
+                "name": d.get("name", ""),
+                "parent_id": d.get("parentid") or None,
+                "order": int(d.get("order", 0)),
+                "leaders": list(d.get("department_leader") or []),
+                "deleted": False,
+                "synced_at": now,
+            },
+        )
+    listed = [int(d["id"]) for d in departments] or [-1]
+    await Department.filter(deleted=False).exclude(id__in=listed).update(deleted=True, synced_at=now)
+    return len(departments)
+
+
+async def apply_member(user: dict[str, Any], now: datetime) -> None:
+    """Upsert one member from a user/get or user/list record."""
+    departments = [int(d) for d in user.get("department") or []]
+    flags = list(user.get("is_leader_in_dept") or [])
+    leads = [d for d, flag in zip(departments, flags, strict=False) if flag]
+    led_by_list = await Department.filter(id__in=departments or [-1]).values("id", "leaders")
+    leads += [
+        row["id"]
+        for row in led_by_list
+        if user["userid"] in (row["leaders"] or []) and row["id"] not in leads
+    ]
+    status = int(user.get("status", 1))
+    await Member.update_or_create(
+        userid=user["userid"],
+        defaults={
+            "name": user.get("name") or user["userid"],
+            "avatar": user.get("avatar", ""),
+            "position": user.get("position", ""),
+            "departments": departments,
+            "main_department": user.get("main_department") or (departments[0] if departments else None),
+            "leads": sorted(leads),
+            "status": status,
+            "active": status in (1, 4),
+            "synced_at": now,
+        },
+    )
+
+
+async def remove_member(userid: str, now: datetime) -> int:
+    """WeCom no longer has this member: keep the row for history, inactive."""
+    return await Member.filter(userid=userid, active=True).update(active=False, synced_at=now)
+
+
+async def apply_directory(
+    departments: list[dict[str, Any]], users: list[dict[str, Any]]
+) -> DirectorySyncResult:
+    now = datetime.now(UTC)
+    await apply_departments(departments, now)
+    for user in users:
+        await apply_member(user, now)
+    listed = [u["userid"] for u in users] or [""]
+    removed = await Member.filter(active=True).exclude(userid__in=listed).update(active=False, synced_at=now)
+    return DirectorySyncResult(len(departments), len(users), removed)
+
+
+async def sync_directory(wecom) -> DirectorySyncResult:
+    """Full directory sync: read everything, then one transaction."""
+    departments, users = await fetch_directory(wecom)
+    async with in_transaction():
+        result = await apply_directory(departments, users)
+    log.info(
+        "directory sync: %d departments, %d members, %d no longer in WeCom",
+        result.departments,
+        result.members,
+        result.removed,
+    )
+    return result
