@@ -79,7 +79,7 @@ class Tag(Model):
 class Department(Model):
     """A department of the corp directory (通讯录), a tree through parent_id."""
 
-    id = fields.BigIntField(primary_key=True, generated=False)
+    id = fields.BigIntField(primary_key=True)  # WeCom's department id, set explicitly
     name = fields.CharField(max_length=128)
     parent_id = fields.BigIntField(null=True)
     order = fields.BigIntField(default=0)
@@ -110,3 +110,70 @@ class Member(Model):
 
     class Meta:
         table = "member"
+
+
+class Customer(Model):
+    """An external contact (客户) as WeCom describes them, lost once no staff relation remains."""
+
+    external_userid = fields.CharField(max_length=64, primary_key=True)
+    name = fields.CharField(max_length=128, default="")
+    avatar = fields.CharField(max_length=512, default="")
+    # 1 WeChat user, 2 WeCom user
+    type = fields.IntField(default=1)
+    # 0 unknown, 1 male, 2 female
+    gender = fields.IntField(default=0)
+    unionid = fields.CharField(max_length=64, default="", db_index=True)
+    corp_name = fields.CharField(max_length=128, default="")
+    corp_full_name = fields.CharField(max_length=256, default="")
+    position = fields.CharField(max_length=128, default="")
+    lost = fields.BooleanField(default=False)
+    lost_at = fields.DatetimeField(null=True)
+    first_added_at = fields.DatetimeField(null=True)
+    synced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "customer"
+
+
+class FollowRelation(Model):
+    """One staff member's relation with a customer (跟进关系), kept with its history after it ends."""
+
+    ACTIVE, LOST, DELETED = "active", "lost", "deleted"
+
+    id = fields.BigIntField(primary_key=True)
+    customer = fields.ForeignKeyField("models.Customer", related_name="relations", on_delete=fields.CASCADE)
+    userid = fields.CharField(max_length=64, db_index=True)
+    remark = fields.CharField(max_length=128, default="")
+    description = fields.CharField(max_length=512, default="")
+    remark_corp_name = fields.CharField(max_length=128, default="")
+    remark_mobiles = fields.JSONField(default=list)
+    add_time = fields.DatetimeField(null=True)
+    # WeCom's add_way: 1 QR code, 2 phone search, 3 card share, 4 group chat ...
+    add_way = fields.IntField(default=0)
+    # the channel: a contact way's state
+    state = fields.CharField(max_length=64, default="", db_index=True)
+    oper_userid = fields.CharField(max_length=64, default="")
+    tag_ids = fields.JSONField(default=list)
+    # active, lost (the customer deleted the member: 已流失) or deleted (the member deleted the customer)
+    status = fields.CharField(max_length=16, default=ACTIVE)
+    ended_at = fields.DatetimeField(null=True)
+    synced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "follow_relation"
+        unique_together = (("customer", "userid"),)
+
+
+class TimelineEvent(Model):
+    """One append-only entry of a customer's history, with the staff member it concerns."""
+
+    id = fields.BigIntField(primary_key=True)
+    external_userid = fields.CharField(max_length=64)
+    userid = fields.CharField(max_length=64, default="")
+    occurred_at = fields.DatetimeField()
+    type = fields.CharField(max_length=32)
+    payload = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "timeline_event"
+        indexes = (("external_userid", "occurred_at"),)

@@ -157,9 +157,12 @@ async def test_the_worker_command_drains_stored_events_and_stops_cleanly(
     settings = make_settings()
     server = await aiohttp_client(create_app(settings, run_worker=False))
     for n in range(3):
-        await post_event(
-            server, crypto, contact_event_xml(corp.corp_id, "del_follow_user", "u1", f"wm{n}", 1700000000)
+        unknown = (
+            f"<xml><ToUserName>{corp.corp_id}</ToUserName><FromUserName>sys</FromUserName>"
+            f"<CreateTime>{1700000000 + n}</CreateTime><MsgType>event</MsgType>"
+            "<Event>future_event</Event></xml>"
         )
+        await post_event(server, crypto, unknown)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "sidebar_web.cli", "worker", env=settings_env(settings),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
@@ -172,7 +175,7 @@ async def test_the_worker_command_drains_stored_events_and_stops_cleanly(
     finally:
         proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(proc.wait(), 30)
-    # No product handler is registered for these yet: the worker records them as skipped, not failed.
+    # No handler is registered for an unknown event: the worker records it as skipped, not failed.
     assert await InboxEvent.filter(status="skipped").count() == 3
     assert code == 0, (await proc.stderr.read()).decode()
 

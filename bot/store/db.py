@@ -78,14 +78,20 @@ async def open_db(settings: Settings, *, migrate: bool | None = None, extra_apps
         raise SettingsError("database.url", f"cannot connect: {reason}") from None
     if migrate is None:
         migrate = settings.database.auto_migrate
-    pending = await pending_migrations()
-    if pending and migrate:
-        log.info("database schema is behind: applying %d migration(s): %s", len(pending), ", ".join(pending))
-        await apply_migrations()
-    elif pending:
-        log.warning("database schema is behind by %d migration(s); run `scrm migrate`", len(pending))
-    if extra_apps:
-        await Tortoise.generate_schemas(safe=True)
+    try:
+        pending = await pending_migrations()
+        if pending and migrate:
+            log.info(
+                "database schema is behind: applying %d migration(s): %s", len(pending), ", ".join(pending)
+            )
+            await apply_migrations()
+        elif pending:
+            log.warning("database schema is behind by %d migration(s); run `scrm migrate`", len(pending))
+        if extra_apps:
+            await Tortoise.generate_schemas(safe=True)
+    except BaseException:
+        await Tortoise.close_connections()  # leave no half-open global context behind
+        raise
 
 
 async def close_db() -> None:

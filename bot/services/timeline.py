@@ -1,0 +1,47 @@
+"""The customer timeline: one append-only list of typed events, written by every feature, read paged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.models import TimelineEvent
+
+ADDED = "added"  # a staff member added the customer (payload: channel state, add_way; again on a re-add)
+LOST = "lost"  # the customer deleted the staff member (已流失)
+DELETED_BY_STAFF = "deleted_by_staff"  # the staff member deleted the customer
+REMARK_CHANGED = "remark_changed"
+TAGS_ADDED = "tags_added"
+TAGS_REMOVED = "tags_removed"
+TRANSFER_FAILED = "transfer_failed"
+
+TYPES = (ADDED, LOST, DELETED_BY_STAFF, REMARK_CHANGED, TAGS_ADDED, TAGS_REMOVED, TRANSFER_FAILED)
+
+
+async def record(
+    external_userid: str,
+    type: str,
+    occurred_at: datetime,
+    *,
+    userid: str = "",
+    payload: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    return await TimelineEvent.create(
+        external_userid=external_userid,
+        userid=userid,
+        occurred_at=occurred_at,
+        type=type,
+        payload=payload or {},
+    )
+
+
+async def read(
+    external_userid: str, *, types: tuple[str, ...] = (), limit: int = 20, offset: int = 0
+) -> tuple[int, list[TimelineEvent]]:
+    """A customer's events, newest first, optionally of some types only; returns (total, page)."""
+    query = TimelineEvent.filter(external_userid=external_userid)
+    if types:
+        query = query.filter(type__in=types)
+    total = await query.count()
+    page = await query.order_by("-occurred_at", "-id").offset(offset).limit(limit)
+    return total, page
