@@ -84,8 +84,11 @@ class InboxWorker:
                 handled = 0
             if handled:
                 continue
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands while the
+            # event is being set, and stop() would then wait forever.
             try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+                async with asyncio.timeout(self.settings.poll_interval):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()

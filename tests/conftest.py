@@ -102,7 +102,9 @@ async def mirror(aiohttp_server, make_settings, emulator, emulator_server):
     settings = make_settings(api_base_url=str(emulator_server.make_url("")))
     server = await aiohttp_server(create_app(settings))
     await emulator.callbacks.configure(str(server.make_url("/wecom/callback")))
-    return emulator
+    yield emulator
+    # Stop WeCom's side first: deliveries still arriving would hold our server's graceful shutdown open.
+    await emulator.callbacks.close()
 
 
 async def settled(emulator) -> None:

@@ -117,7 +117,8 @@ async def apply_migrations(progress: Callable[[str, str, str], object] | None = 
 async def ping(wait: float = 2.0) -> bool:
     """True when the database answers a trivial query."""
     try:
-        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), wait)
+        async with asyncio.timeout(wait):
+            await connections.get("default").execute_query("SELECT 1")
     except Exception as exc:  # any driver error means "unreachable" to a health check
         log.warning("database ping failed: %s", type(exc).__name__)
         return False
