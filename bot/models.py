@@ -177,3 +177,42 @@ class TimelineEvent(Model):
     class Meta:
         table = "timeline_event"
         indexes = (("external_userid", "occurred_at"),)
+
+
+class GroupChat(Model):
+    """A customer group (客户群) with its owner, notice and admins, kept after it is dismissed."""
+
+    chat_id = fields.CharField(max_length=64, primary_key=True)
+    name = fields.CharField(max_length=128, default="")
+    owner = fields.CharField(max_length=64, default="", db_index=True)
+    notice = fields.TextField(default="")
+    admins = fields.JSONField(default=list)
+    create_time = fields.DatetimeField(null=True)
+    member_version = fields.CharField(max_length=64, default="")
+    dismissed = fields.BooleanField(default=False)
+    dismissed_at = fields.DatetimeField(null=True)
+    synced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "group_chat"
+
+
+class GroupMembership(Model):
+    """One stay of a member or customer in a group, from joining to leaving: rejoining starts a new row,
+    so joins and quits of any day can be counted."""
+
+    id = fields.BigIntField(primary_key=True)
+    chat = fields.ForeignKeyField("models.GroupChat", related_name="memberships", on_delete=fields.CASCADE)
+    # a staff userid (type 1) or a customer's external_userid (type 2)
+    member_id = fields.CharField(max_length=64, db_index=True)
+    type = fields.IntField(default=2)
+    join_time = fields.DatetimeField(null=True, db_index=True)
+    # groupchat/get's enum: 1 direct invite, 2 invite link, 3 group QR code
+    join_scene = fields.IntField(default=0)
+    invitor = fields.CharField(max_length=64, default="")
+    nickname = fields.CharField(max_length=128, default="")
+    left_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "group_membership"
+        indexes = (("chat_id", "member_id"),)

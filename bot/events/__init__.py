@@ -1,10 +1,10 @@
 """Event handler registries, one module per event family, composed into one router here."""
 
-from bot.events import contacts, directory, tags
+from bot.events import chats, contacts, directory, tags
 from bot.events.router import Context, Route, Router
 
-# One router per event family; the chat family joins as the mirror grows.
-ROUTERS: tuple[Router, ...] = (contacts.router, tags.router, directory.router)
+# One router per event family.
+ROUTERS: tuple[Router, ...] = (contacts.router, chats.router, tags.router, directory.router)
 
 
 def default_router() -> Router:

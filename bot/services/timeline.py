@@ -14,8 +14,13 @@ REMARK_CHANGED = "remark_changed"
 TAGS_ADDED = "tags_added"
 TAGS_REMOVED = "tags_removed"
 TRANSFER_FAILED = "transfer_failed"
+JOINED_GROUP = "joined_group"  # payload: chat_id, group name, join scene
+LEFT_GROUP = "left_group"
 
-TYPES = (ADDED, LOST, DELETED_BY_STAFF, REMARK_CHANGED, TAGS_ADDED, TAGS_REMOVED, TRANSFER_FAILED)
+TYPES = (
+    ADDED, LOST, DELETED_BY_STAFF, REMARK_CHANGED, TAGS_ADDED, TAGS_REMOVED, TRANSFER_FAILED, JOINED_GROUP,
+    LEFT_GROUP,
+)  # fmt: skip
 
 
 async def record(

@@ -1,0 +1,97 @@
+"""Customer groups and who is in them, mirrored from groupchat/get, with joins and quits kept by time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.models import GroupChat, GroupMembership
+from bot.services import timeline
+from bot.wecom.errors import InvalidParameter
+
+
+async def fetch_group(wecom, chat_id: str) -> dict[str, Any] | None:
+    """The group as WeCom has it now, or None when WeCom no longer knows it (dismissed)."""
+    try:
+        return (await wecom.groupchat_get(chat_id, need_name=True)).get("group_chat")
+    except InvalidParameter:
+        return None
+
+
+def _at(epoch: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch else None
+
+
+async def apply_group(chat_id: str, data: dict[str, Any] | None, occurred_at: datetime | None = None) -> None:
+    """Bring one group and its memberships in line with WeCom; a vanished group counts as dismissed."""
+    now = datetime.now(UTC)
+    when = occurred_at or now
+    chat = await GroupChat.get_or_none(chat_id=chat_id)
+    if data is None:
+        if chat is not None and not chat.dismissed:
+            chat.dismissed, chat.dismissed_at, chat.synced_at = True, when, now
+            await chat.save()
+            await _close_stays(chat_id, await _open_stays(chat_id), when)
+        return
+    values = {
+        "name": data.get("name", ""),
+        "owner": data.get("owner", ""),
+        "notice": data.get("notice", ""),
+        "admins": [a["userid"] for a in data.get("admin_list", [])],
+        "create_time": _at(data.get("create_time")),
+        "member_version": data.get("member_version", ""),
+        "dismissed": False,
+        "dismissed_at": None,
+        "synced_at": now,
+    }
+    if chat is None:
+        chat = await GroupChat.create(chat_id=chat_id, **values)
+    else:
+        chat.update_from_dict(values)
+        await chat.save()
+    listed = {m["userid"]: m for m in data.get("member_list", [])}
+    open_stays = await _open_stays(chat_id)
+    for member_id, member in listed.items():
+        if member_id in open_stays:
+            continue
+        joined = _at(member.get("join_time")) or when
+        await GroupMembership.create(
+            chat=chat,
+            member_id=member_id,
+            type=int(member.get("type", 2)),
+            join_time=joined,
+            join_scene=int(member.get("join_scene", 0)),
+            invitor=(member.get("invitor") or {}).get("userid", ""),
+            nickname=member.get("group_nickname", "") or member.get("name", ""),
+        )
+        if int(member.get("type", 2)) == 2:
+            payload = {"chat_id": chat_id, "name": chat.name, "join_scene": int(member.get("join_scene", 0))}
+            await timeline.record(
+                member_id, timeline.JOINED_GROUP, joined, userid=chat.owner, payload=payload
+            )
+    gone = {k: v for k, v in open_stays.items() if k not in listed}
+    await _close_stays(chat_id, gone, when, chat)
+
+
+async def _open_stays(chat_id: str) -> dict[str, GroupMembership]:
+    return {m.member_id: m for m in await GroupMembership.filter(chat_id=chat_id, left_at__isnull=True)}
+
+
+async def _close_stays(chat_id: str, stays: dict[str, GroupMembership], when: datetime, chat=None) -> None:
+    for stay in stays.values():
+        stay.left_at = when
+        await stay.save(update_fields=["left_at"])
+        if stay.type == 2:
+            name = chat.name if chat else ""
+            await timeline.record(
+                stay.member_id, timeline.LEFT_GROUP, when, payload={"chat_id": chat_id, "name": name}
+            )
+
+
+async def day_counts(chat_id: str, day_start: datetime, day_end: datetime) -> tuple[int, int]:
+    """(joins, quits) of a group between two instants, e.g. today in Asia/Shanghai."""
+    joins = await GroupMembership.filter(
+        chat_id=chat_id, join_time__gte=day_start, join_time__lt=day_end
+    ).count()
+    quits = await GroupMembership.filter(chat_id=chat_id, left_at__gte=day_start, left_at__lt=day_end).count()
+    return joins, quits
