@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bot.events.router import Context, Router
-from bot.services import groups
+from bot.services import from_epoch, groups
 from bot.wecom.events import ExternalChatEvent
 
 router = Router()
@@ -19,5 +17,4 @@ async def fetch_group(event: ExternalChatEvent, ctx: Context):
 
 @router.register("change_external_chat", fetch=fetch_group)
 async def on_change_external_chat(event: ExternalChatEvent, ctx: Context) -> None:
-    when = datetime.fromtimestamp(event.create_time, UTC) if event.create_time else None
-    await groups.apply_group(event.chat_id, ctx.fetched, when)
+    await groups.apply_group(event.chat_id, ctx.fetched, from_epoch(event.create_time))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bot.events.router import Context, Router
-from bot.services import customers
+from bot.services import customers, from_epoch
 from bot.wecom.events import ExternalContactEvent
 
 router = Router()
@@ -21,7 +19,7 @@ async def on_change_external_contact(event: ExternalContactEvent, ctx: Context) 
     change = customers.Change(
         change_type=event.change_type,
         userid=event.user_id,
-        occurred_at=datetime.fromtimestamp(event.create_time, UTC) if event.create_time else None,
+        occurred_at=from_epoch(event.create_time),
         fail_reason=event.fail_reason,
     )
     await customers.apply_customer(event.external_user_id, ctx.fetched, change)

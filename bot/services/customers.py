@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import Customer, FollowRelation, Tag
-from bot.services import timeline
+from bot.services import from_epoch, timeline
 from bot.wecom.errors import NoRelation
 
 
@@ -27,10 +27,6 @@ async def fetch_customer(wecom, external_userid: str) -> dict[str, Any] | None:
         return await wecom.get_external_contact(external_userid)
     except NoRelation:
         return None
-
-
-def _at(epoch: int | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch else None
 
 
 async def apply_customer(
@@ -100,7 +96,7 @@ async def _apply_follow(
         "description": follow.get("description", ""),
         "remark_corp_name": follow.get("remark_corp_name", ""),
         "remark_mobiles": list(follow.get("remark_mobiles") or []),
-        "add_time": _at(follow.get("createtime")),
+        "add_time": from_epoch(follow.get("createtime")),
         "add_way": int(follow.get("add_way", 0)),
         "state": follow.get("state", ""),
         "oper_userid": follow.get("oper_userid", ""),

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import GroupChat, GroupMembership
-from bot.services import timeline
+from bot.services import from_epoch, timeline
 from bot.wecom.errors import InvalidParameter
 
 
@@ -16,10 +16,6 @@ async def fetch_group(wecom, chat_id: str) -> dict[str, Any] | None:
         return (await wecom.groupchat_get(chat_id, need_name=True)).get("group_chat")
     except InvalidParameter:
         return None
-
-
-def _at(epoch: int | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch else None
 
 
 async def apply_group(chat_id: str, data: dict[str, Any] | None, occurred_at: datetime | None = None) -> None:
@@ -38,7 +34,7 @@ async def apply_group(chat_id: str, data: dict[str, Any] | None, occurred_at: da
         "owner": data.get("owner", ""),
         "notice": data.get("notice", ""),
         "admins": [a["userid"] for a in data.get("admin_list", [])],
-        "create_time": _at(data.get("create_time")),
+        "create_time": from_epoch(data.get("create_time")),
         "member_version": data.get("member_version", ""),
         "dismissed": False,
         "dismissed_at": None,
@@ -54,7 +50,7 @@ async def apply_group(chat_id: str, data: dict[str, Any] | None, occurred_at: da
     for member_id, member in listed.items():
         if member_id in open_stays:
             continue
-        joined = _at(member.get("join_time")) or when
+        joined = from_epoch(member.get("join_time")) or when
         await GroupMembership.create(
             chat=chat,
             member_id=member_id,
