@@ -31,7 +31,9 @@ def setup(settings: Settings) -> None:
     w = settings.wecom
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets([w.token, w.encoding_aes_key, w.agent_secret, w.contact_secret]))
+    a = settings.access
+    secrets = [w.token, w.encoding_aes_key, w.agent_secret, w.contact_secret, a.session_secret, *a.api_tokens]
+    handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.server.log_level.upper())

@@ -216,3 +216,17 @@ class GroupMembership(Model):
     class Meta:
         table = "group_membership"
         indexes = (("chat_id", "member_id"),)
+
+
+class RoleGrant(Model):
+    """A role given in the console (admins named in settings need no row)."""
+
+    ADMIN = "admin"
+
+    userid = fields.CharField(max_length=64, primary_key=True)
+    role = fields.CharField(max_length=16, default=ADMIN)
+    granted_by = fields.CharField(max_length=64, default="")
+    granted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "role_grant"

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 ENV_PREFIX = "SCRM_"
@@ -33,6 +36,8 @@ class ServerSettings:
     public_url: str = ""
     max_callback_bytes: int = 262144
     log_level: str = "INFO"
+    # The corp's time zone: "today" and date filters mean days there.
+    timezone: str = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class WeComSettings:
     agent_secret: str = field(default="", repr=False)
     contact_secret: str = field(default="", repr=False)
     api_base_url: str = "https://qyapi.weixin.qq.com"
+    oauth_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
     rate_per_second: float = 50.0
     max_attempts: int = 4
 
@@ -83,6 +89,19 @@ class EmulatorSettings:
 
 
 @dataclass(frozen=True)
+class AccessSettings:
+    # userids with the admin role (管理员: every customer), besides those named in the console
+    admins: tuple[str, ...] = ()
+    # userid -> departments they manage (部门管理员: direct members only), besides WeCom's department leaders
+    department_admins: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # bearer tokens for /api/v1 with the admin's view, for reports and integrations
+    api_tokens: tuple[str, ...] = field(default=(), repr=False)
+    # Fernet key for the session cookie; empty: generated once into the data directory
+    session_secret: str = field(default="", repr=False)
+    session_hours: float = 12.0
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     data: DataSettings = field(default_factory=DataSettings)
@@ -90,6 +109,7 @@ class Settings:
     wecom: WeComSettings = field(default_factory=WeComSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
     emulator: EmulatorSettings = field(default_factory=EmulatorSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
 
     @property
     def data_dir(self) -> Path:
@@ -116,6 +136,7 @@ _SECTION_TYPES = {
     "wecom": WeComSettings,
     "inbox": InboxSettings,
     "emulator": EmulatorSettings,
+    "access": AccessSettings,
 }
 
 
@@ -161,7 +182,8 @@ def _build(raw: dict[str, Any]) -> Settings:
         values = {}
         for f in dataclasses.fields(cls):
             if f.name in raw.get(section, {}):
-                values[f.name] = _coerce(f"{section}.{f.name}", raw[section][f.name], f.default)
+                default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+                values[f.name] = _coerce(f"{section}.{f.name}", raw[section][f.name], default)
         sections[section] = cls(**values)
     return Settings(**sections)
 
@@ -169,6 +191,10 @@ def _build(raw: dict[str, Any]) -> Settings:
 def _coerce(name: str, value: Any, default: Any) -> Any:
     """Environment variables arrive as text; convert to the type the default has."""
     kind = type(default)
+    if kind is tuple:
+        return _coerce_list(name, value)
+    if kind is dict:
+        return _coerce_departments(name, value)
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -195,9 +221,36 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     return value.strip()
 
 
+def _coerce_list(name: str, value: Any) -> tuple[str, ...]:
+    """A TOML array of text, or comma-separated text from an environment variable."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise SettingsError(name, 'must be a list of text, e.g. ["a", "b"] (or a,b in the variable)')
+    return tuple(i.strip() for i in items if i.strip())
+
+
+def _coerce_departments(name: str, value: Any) -> dict[str, tuple[int, ...]]:
+    """A TOML table userid = [department ids], or "userid=1,2;userid2=3" from an environment variable."""
+    if isinstance(value, str):
+        value = {
+            userid.strip(): [d for d in ids.split(",") if d.strip()]
+            for userid, _, ids in (part.partition("=") for part in value.split(";") if part.strip())
+        }
+    if not isinstance(value, dict):
+        raise SettingsError(name, "must map userids to department ids, e.g. { lisi = [2, 3] }")
+    result = {}
+    for userid, ids in value.items():
+        try:
+            result[str(userid).strip()] = tuple(int(str(d).strip()) for d in ids)
+        except (TypeError, ValueError):
+            raise SettingsError(name, f"departments of {userid} must be whole numbers") from None
+    return result
+
+
 _CORP_ID = re.compile(r"^w[wx][0-9A-Za-z]{16}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
+_API_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 
 
 def validate(s: Settings) -> Settings:
@@ -221,9 +274,10 @@ def validate(s: Settings) -> Settings:
         raise SettingsError("wecom.encoding_aes_key", "must be exactly 43 letters or digits")
     if w.agent_id < 0:
         raise SettingsError("wecom.agent_id", "must be a positive AgentId")
-    parts = urlsplit(w.api_base_url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise SettingsError("wecom.api_base_url", "must be an http(s) URL")
+    for key in ("api_base_url", "oauth_url"):
+        parts = urlsplit(getattr(w, key))
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise SettingsError(f"wecom.{key}", "must be an http(s) URL")
     if w.rate_per_second <= 0:
         raise SettingsError("wecom.rate_per_second", "must be above 0")
     if w.max_attempts < 1:
@@ -238,7 +292,31 @@ def validate(s: Settings) -> Settings:
             raise SettingsError(f"inbox.{key}", "must be above 0")
     if i.retry_base_delay < 0:
         raise SettingsError("inbox.retry_base_delay", "must not be negative")
+    _check_timezone(s.server.timezone)
+    _check_access(s.access)
     return s
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("server.timezone", "must be an IANA time zone such as Asia/Shanghai") from None
+
+
+def _check_access(a: AccessSettings) -> None:
+    for token in a.api_tokens:
+        if not _API_TOKEN.match(token):
+            raise SettingsError("access.api_tokens", "each token must be 32-128 letters, digits, - or _")
+    if a.session_secret:
+        try:
+            Fernet(a.session_secret.encode())
+        except ValueError:
+            raise SettingsError(
+                "access.session_secret", "must be a Fernet key (44 characters of url-safe base64)"
+            ) from None
+    if a.session_hours <= 0:
+        raise SettingsError("access.session_hours", "must be above 0")
 
 
 def require_wecom(s: Settings) -> None:

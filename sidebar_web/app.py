@@ -15,6 +15,7 @@ from bot.inbox import InboxWriter
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
+from sidebar_web import api, auth
 from sidebar_web.errors import error_middleware
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ def create_app(
 
     app.cleanup_ctx.extend([database_ctx, http_ctx, wecom_ctx, inbox_ctx])
     bot_routes.setup_routes(app)
+    auth.setup(app, settings)
+    api.setup_routes(app)
     return app
 
 

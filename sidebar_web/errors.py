@@ -26,11 +26,14 @@ _env = jinja2.Environment(
 )
 
 
-def error_response(request: web.Request, status: int, detail: str = "") -> web.Response:
+def error_response(request: web.Request, status: int, detail: str = "", param: str = "") -> web.Response:
     title, message = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
     if request.path.startswith("/api/"):
-        return web.json_response({"error": detail or title, "status": status}, status=status)
-    html = _env.get_template("error.html").render(status=status, title=title, message=message)
+        body = {"error": detail or title, "status": status}
+        if param:  # a bad query parameter, named so a client can point at it
+            body["param"] = param
+        return web.json_response(body, status=status)
+    html = _env.get_template("error.html").render(status=status, title=title, message=detail or message)
     return web.Response(text=html, status=status, content_type="text/html")
 
 
@@ -41,7 +44,8 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return error_response(request, exc.status, exc.text if exc.text != exc.reason else "")
+        detail = exc.text if exc.text != exc.reason else ""
+        return error_response(request, exc.status, detail, getattr(exc, "param", ""))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(request, 500)

@@ -78,6 +78,18 @@ def test_secrets_stay_out_of_the_settings_repr():
             "postgres://h:99999/db",
             "setting database.url (SCRM_DATABASE__URL): has a port",
         ),
+        ("SCRM_SERVER__TIMEZONE", "Mars/Olympus", "setting server.timezone (SCRM_SERVER__TIMEZONE): must be"),
+        ("SCRM_ACCESS__API_TOKENS", "short-token", "setting access.api_tokens (SCRM_ACCESS__API_TOKENS):"),
+        (
+            "SCRM_ACCESS__SESSION_SECRET",
+            "not-a-fernet-key-but-long-enough",
+            "setting access.session_secret (SCRM_ACCESS__SESSION_SECRET): must be a Fernet key",
+        ),
+        (
+            "SCRM_ACCESS__DEPARTMENT_ADMINS",
+            "lisi=sales",
+            "setting access.department_admins (SCRM_ACCESS__DEPARTMENT_ADMINS): departments of lisi",
+        ),
     ],
 )
 def test_each_malformed_value_names_its_setting(name, value, message):
@@ -85,6 +97,15 @@ def test_each_malformed_value_names_its_setting(name, value, message):
         load(env={**GOOD, name: value})
     assert str(err.value).startswith(message)
     assert value not in str(err.value) or len(value) < 8  # secrets are never echoed back
+
+
+def test_roles_read_from_a_file_or_from_variables(tmp_path):
+    cfg = tmp_path / "roles.toml"
+    cfg.write_text('[access]\nadmins = ["ops"]\ndepartment_admins = { lisi = [2, 3] }\n')
+    from_file = load(cfg, env={}).access
+    from_env = load(env={"SCRM_ACCESS__ADMINS": "ops", "SCRM_ACCESS__DEPARTMENT_ADMINS": "lisi=2,3"}).access
+    assert from_file.admins == from_env.admins == ("ops",)
+    assert from_file.department_admins == from_env.department_admins == {"lisi": (2, 3)}
 
 
 def test_an_unknown_setting_is_named_not_ignored(tmp_path):

@@ -26,6 +26,10 @@ def is_postgres(url: str) -> bool:
     return urlsplit(url).scheme in {"postgres", "postgresql", "asyncpg"}
 
 
+def is_postgres_connection(conn) -> bool:
+    return conn.capabilities.dialect == "postgres"
+
+
 def tortoise_config(settings: Settings, extra_apps: dict | None = None) -> dict:
     url = settings.database_url
     if is_postgres(url):

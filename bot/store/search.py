@@ -1,0 +1,113 @@
+"""The customer search as SQL: filters over follow relations joined with customers, on SQLite and PostgreSQL.
+
+Written by hand because tags live in a JSON list per relation (any/all matching needs the database's JSON
+functions) and because the list and both totals come from the same WHERE clause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tortoise import connections
+
+from bot.store.db import is_postgres_connection
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What a search asks for; empty fields do not filter. `userids` None means every follower."""
+
+    userids: frozenset[str] | None = None
+    text: str = ""
+    owners: tuple[str, ...] = ()
+    tag_ids: tuple[str, ...] = ()
+    all_tags: bool = False
+    added_from: datetime | None = None
+    added_before: datetime | None = None
+    states: tuple[str, ...] = ()
+    genders: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
+    customer_types: tuple[int, ...] = field(default=())
+
+
+class _Query:
+    """Collects a WHERE clause with placeholders in the connection's style."""
+
+    def __init__(self, postgres: bool):
+        self.postgres = postgres
+        self.params: list = []
+        self.where: list[str] = []
+
+    def param(self, value) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}" if self.postgres else "?"
+
+    def among(self, column: str, values) -> None:
+        self.where.append(f"{column} IN ({', '.join(self.param(v) for v in values)})")
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _build(c: Conditions, postgres: bool) -> _Query:
+    q = _Query(postgres)
+    if c.userids is not None:
+        q.among("r.userid", sorted(c.userids) or [""])
+    if c.text:
+        like = "ILIKE" if postgres else "LIKE"
+        columns = ("c.name", "r.remark", "r.description")
+        found = [f"{col} {like} {q.param(_like(c.text))} ESCAPE '\\'" for col in columns]
+        q.where.append(f"({' OR '.join(found)})")
+    if c.owners:
+        q.among("r.userid", c.owners)
+    if c.tag_ids:
+        if postgres:
+            op = "?&" if c.all_tags else "?|"
+            q.where.append(f"r.tag_ids {op} {q.param(list(c.tag_ids))}::text[]")
+        else:
+            marks = ", ".join(q.param(t) for t in c.tag_ids)
+            if c.all_tags:
+                q.where.append(
+                    f"(SELECT COUNT(DISTINCT j.value) FROM json_each(r.tag_ids) j WHERE j.value IN ({marks}))"
+                    f" = {len(set(c.tag_ids))}"
+                )
+            else:
+                q.where.append(f"EXISTS (SELECT 1 FROM json_each(r.tag_ids) j WHERE j.value IN ({marks}))")
+    if c.added_from is not None:
+        q.where.append(f"r.add_time >= {q.param(c.added_from)}")
+    if c.added_before is not None:
+        q.where.append(f"r.add_time < {q.param(c.added_before)}")
+    if c.states:
+        q.among("r.state", c.states)
+    if c.genders:
+        q.among("c.gender", c.genders)
+    if c.statuses:
+        q.among("r.status", c.statuses)
+    if c.customer_types:
+        q.among("c.type", c.customer_types)
+    return q
+
+
+_FROM = "FROM follow_relation r JOIN customer c ON c.external_userid = r.customer_id"
+
+
+async def search(c: Conditions, *, limit: int, offset: int) -> tuple[int, int, list[int]]:
+    """(matching relations, distinct customers among them, relation ids of the page newest-added first)."""
+    conn = connections.get("default")
+    q = _build(c, is_postgres_connection(conn))
+    where = f"WHERE {' AND '.join(q.where)}" if q.where else ""
+    counts = await conn.execute_query_dict(
+        f"SELECT COUNT(*) AS total, COUNT(DISTINCT r.customer_id) AS dedup {_FROM} {where}", q.params
+    )
+    total, dedup = int(counts[0]["total"]), int(counts[0]["dedup"])
+    if not total or offset >= total:
+        return total, dedup, []
+    page = await conn.execute_query_dict(
+        f"SELECT r.id {_FROM} {where} ORDER BY (r.add_time IS NULL), r.add_time DESC, r.id DESC"
+        f" LIMIT {int(limit)} OFFSET {int(offset)}",
+        q.params,
+    )
+    return total, dedup, [int(row["id"]) for row in page]

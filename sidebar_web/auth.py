@@ -1,0 +1,158 @@
+"""Who is asking: the encrypted session cookie (WeCom OAuth login) or an API token from settings."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from aiohttp import web
+from cryptography.fernet import Fernet, InvalidToken
+from yarl import URL
+
+from bot.appkeys import SETTINGS, WECOM
+from bot.services import scope
+from bot.services.scope import Viewer
+from bot.settings import Settings
+from bot.wecom.errors import InvalidCode
+
+log = logging.getLogger(__name__)
+
+COOKIE = "scrm_session"
+SESSIONS = web.AppKey("sessions", "Sessions")
+VIEWER = web.RequestKey("viewer", object)  # the resolved Viewer (or None), once per request
+
+
+class Sessions:
+    """A signed-and-encrypted cookie (Fernet) holding a small JSON dict; it expires after session_hours.
+
+    Read only where a page or API call needs it, so the callback path never pays for sessions.
+    """
+
+    def __init__(self, key: bytes, hours: float, secure: bool):
+        self.fernet = Fernet(key)
+        self.ttl = int(hours * 3600)
+        self.secure = secure
+
+    def read(self, request: web.Request) -> dict:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return {}
+        try:
+            data = json.loads(self.fernet.decrypt(token.encode(), ttl=self.ttl))
+        except (InvalidToken, ValueError):
+            return {}  # expired, forged or from an old key: as if there were none
+        return data if isinstance(data, dict) else {}
+
+    def write(self, response: web.StreamResponse, data: dict) -> None:
+        token = self.fernet.encrypt(json.dumps(data).encode()).decode()
+        response.set_cookie(
+            COOKIE, token, max_age=self.ttl, httponly=True, samesite="Lax", secure=self.secure, path="/"
+        )
+
+    def clear(self, response: web.StreamResponse) -> None:
+        response.del_cookie(COOKIE, path="/")
+
+
+def setup(app: web.Application, settings: Settings) -> None:
+    app[SESSIONS] = Sessions(
+        session_key(settings), settings.access.session_hours, settings.public_url.startswith("https://")
+    )
+    app.router.add_get("/auth/login", login, name="login")
+    app.router.add_get("/auth/callback", oauth_callback, name="oauth_callback")
+    app.router.add_get("/auth/logout", logout, name="logout")
+
+
+def session_key(settings: Settings) -> bytes:
+    """The configured Fernet key, or one generated once and kept (owner-readable only) in the data dir."""
+    if settings.access.session_secret:
+        return settings.access.session_secret.encode()
+    path = settings.data_dir / "session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(Fernet.generate_key())
+        log.info("generated a session key in %s", path)
+    return Path(path).read_bytes().strip()
+
+
+async def current_viewer(request: web.Request) -> Viewer | None:
+    """The API token's admin view, or the logged-in staff member's role; None for nobody."""
+    if VIEWER in request:
+        return request[VIEWER]
+    viewer = None
+    settings = request.app[SETTINGS]
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        presented = auth.removeprefix("Bearer ").strip().encode()
+        for number, token in enumerate(settings.access.api_tokens, 1):
+            if hmac.compare_digest(presented, token.encode()):
+                viewer = scope.token_viewer(f"API token #{number}")
+    elif userid := request.app[SESSIONS].read(request).get("userid"):
+        viewer = await scope.viewer_for(userid, settings.access)
+    request[VIEWER] = viewer
+    return viewer
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this server: an open redirect would turn our login into a phishing tool."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def login(request: web.Request) -> web.Response:
+    """Send the person to WeCom's OAuth page; WeCom sends them back to /auth/callback with a code."""
+    settings = request.app[SETTINGS]
+    state = secrets.token_hex(16)  # WeCom allows [a-zA-Z0-9] only
+    redirect_uri = settings.public_url + str(request.app.router["oauth_callback"].url_for())
+    target = (
+        URL(settings.wecom.oauth_url)
+        .with_query(
+            appid=settings.wecom.corp_id,
+            redirect_uri=redirect_uri,
+            response_type="code",
+            scope="snsapi_base",
+            state=state,
+            agentid=str(settings.wecom.agent_id),
+        )
+        .with_fragment("wechat_redirect")
+    )
+    response = web.HTTPFound(target)
+    next_path = _safe_next(request.query.get("next"))
+    request.app[SESSIONS].write(response, {"oauth_state": state, "next": next_path})
+    raise response
+
+
+async def oauth_callback(request: web.Request) -> web.Response:
+    sessions = request.app[SESSIONS]
+    session = sessions.read(request)
+    state, code = request.query.get("state", ""), request.query.get("code", "")
+    expected = session.get("oauth_state", "")
+    if not code or not expected or not hmac.compare_digest(state, expected):
+        raise web.HTTPBadRequest(text="登录链接已失效，请重新打开页面")
+    try:
+        identity = await request.app[WECOM].get_user_info_by_code(code)
+    except InvalidCode:
+        raise web.HTTPBadRequest(text="登录链接已失效，请重新打开页面") from None
+    userid = identity.get("userid") or identity.get("UserId") or ""
+    viewer = await scope.viewer_for(userid, request.app[SETTINGS].access) if userid else None
+    if viewer is None:
+        log.info("login refused: %s is not an active staff member", userid or "a non-member")
+        raise web.HTTPForbidden(
+            text="只有本企业的在职员工可以登录。如果你刚加入企业，请稍后再试或联系管理员。"
+        )
+    log.info("%s logged in as %s", viewer.userid, viewer.role)
+    response = web.HTTPFound(_safe_next(session.get("next")))
+    sessions.write(response, {"userid": viewer.userid})
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    response = web.HTTPFound("/")
+    request.app[SESSIONS].clear(response)
+    raise response
