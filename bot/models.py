@@ -147,7 +147,7 @@ class FollowRelation(Model):
     description = fields.CharField(max_length=512, default="")
     remark_corp_name = fields.CharField(max_length=128, default="")
     remark_mobiles = fields.JSONField(default=list)
-    add_time = fields.DatetimeField(null=True)
+    add_time = fields.DatetimeField(null=True, db_index=True)
     # WeCom's add_way: 1 QR code, 2 phone search, 3 card share, 4 group chat ...
     add_way = fields.IntField(default=0)
     # the channel: a contact way's state

@@ -38,13 +38,19 @@ class _Query:
         self.postgres = postgres
         self.params: list = []
         self.where: list[str] = []
+        self.reads_customer = False  # a condition names a column of the customer table
+
+    def on_customer(self, condition: str) -> None:
+        self.reads_customer = True
+        self.where.append(condition)
 
     def param(self, value) -> str:
         self.params.append(value)
         return f"${len(self.params)}" if self.postgres else "?"
 
     def among(self, column: str, values) -> None:
-        self.where.append(f"{column} IN ({', '.join(self.param(v) for v in values)})")
+        condition = f"{column} IN ({', '.join(self.param(v) for v in values)})"
+        self.on_customer(condition) if column.startswith("c.") else self.where.append(condition)
 
 
 def _like(text: str) -> str:
@@ -60,7 +66,7 @@ def _build(c: Conditions, postgres: bool) -> _Query:
         like = "ILIKE" if postgres else "LIKE"
         columns = ("c.name", "r.remark", "r.description")
         found = [f"{col} {like} {q.param(_like(c.text))} ESCAPE '\\'" for col in columns]
-        q.where.append(f"({' OR '.join(found)})")
+        q.on_customer(f"({' OR '.join(found)})")
     if c.owners:
         q.among("r.userid", c.owners)
     if c.tag_ids:
@@ -91,7 +97,8 @@ def _build(c: Conditions, postgres: bool) -> _Query:
     return q
 
 
-_FROM = "FROM follow_relation r JOIN customer c ON c.external_userid = r.customer_id"
+_RELATIONS = "FROM follow_relation r"
+_JOINED = "FROM follow_relation r JOIN customer c ON c.external_userid = r.customer_id"
 
 
 async def search(c: Conditions, *, limit: int, offset: int) -> tuple[int, int, list[int]]:
@@ -99,14 +106,19 @@ async def search(c: Conditions, *, limit: int, offset: int) -> tuple[int, int, l
     conn = connections.get("default")
     q = _build(c, is_postgres_connection(conn))
     where = f"WHERE {' AND '.join(q.where)}" if q.where else ""
+    # Every relation has its customer (foreign key): join only when a filter reads the customer's columns.
+    source = _JOINED if q.reads_customer else _RELATIONS
+    # Both totals in one pass: grouping by customer hashes, where COUNT(DISTINCT) sorts.
     counts = await conn.execute_query_dict(
-        f"SELECT COUNT(*) AS total, COUNT(DISTINCT r.customer_id) AS dedup {_FROM} {where}", q.params
+        f"SELECT SUM(n) AS total, COUNT(*) AS dedup FROM"
+        f" (SELECT COUNT(*) AS n {source} {where} GROUP BY r.customer_id) per_customer",
+        q.params,
     )
-    total, dedup = int(counts[0]["total"]), int(counts[0]["dedup"])
+    total, dedup = int(counts[0]["total"] or 0), int(counts[0]["dedup"])
     if not total or offset >= total:
         return total, dedup, []
     page = await conn.execute_query_dict(
-        f"SELECT r.id {_FROM} {where} ORDER BY (r.add_time IS NULL), r.add_time DESC, r.id DESC"
+        f"SELECT r.id {source} {where} ORDER BY r.add_time DESC NULLS LAST, r.id DESC"
         f" LIMIT {int(limit)} OFFSET {int(offset)}",
         q.params,
     )
