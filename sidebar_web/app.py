@@ -15,7 +15,7 @@ from bot.inbox import InboxWriter
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
-from sidebar_web import api, auth
+from sidebar_web import admin, api, auth, render
 from sidebar_web.errors import error_middleware
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ def create_app(
     bot_routes.setup_routes(app)
     auth.setup(app, settings)
     api.setup_routes(app)
+    admin.setup_routes(app)
+    render.setup_static(app)
     return app
 
 

@@ -98,6 +98,28 @@ async def current_viewer(request: web.Request) -> Viewer | None:
     return viewer
 
 
+async def page_viewer(request: web.Request) -> Viewer:
+    """The logged-in staff member for a page; anyone else is sent to log in and brought back here."""
+    viewer = await current_viewer(request)
+    if viewer is None or not viewer.userid:
+        login_url = request.app.router["login"].url_for().with_query(next=request.path_qs)
+        raise web.HTTPFound(login_url)
+    return viewer
+
+
+def csrf_token(request: web.Request) -> str:
+    return request.app[SESSIONS].read(request).get("csrf", "")
+
+
+async def check_csrf(request: web.Request) -> None:
+    """Every write from a page carries the session's token (form field or X-CSRF-Token header)."""
+    expected = csrf_token(request)
+    form = await request.post()
+    presented = request.headers.get("X-CSRF-Token") or str(form.get("csrf", ""))
+    if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise web.HTTPForbidden(text="页面已过期，请刷新后重试。")
+
+
 def _safe_next(target: str | None) -> str:
     """Only paths on this server: an open redirect would turn our login into a phishing tool."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -148,7 +170,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
         )
     log.info("%s logged in as %s", viewer.userid, viewer.role)
     response = web.HTTPFound(_safe_next(session.get("next")))
-    sessions.write(response, {"userid": viewer.userid})
+    sessions.write(response, {"userid": viewer.userid, "csrf": secrets.token_urlsafe(24)})
     raise response
 
 

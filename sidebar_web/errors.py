@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-import jinja2
 from aiohttp import web
 
-log = logging.getLogger(__name__)
+from sidebar_web.render import render
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+log = logging.getLogger(__name__)
 
 PAGES = {
     400: ("请求有误", "请求的内容不完整或格式不对，请返回后重试。"),
@@ -21,10 +19,6 @@ PAGES = {
     500: ("服务暂时不可用", "服务器出了点问题，我们已记录下来。请稍后再试。"),
 }
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False, enable_async=False
-)
-
 
 def error_response(request: web.Request, status: int, detail: str = "", param: str = "") -> web.Response:
     title, message = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
@@ -33,8 +27,7 @@ def error_response(request: web.Request, status: int, detail: str = "", param: s
         if param:  # a bad query parameter, named so a client can point at it
             body["param"] = param
         return web.json_response(body, status=status)
-    html = _env.get_template("error.html").render(status=status, title=title, message=detail or message)
-    return web.Response(text=html, status=status, content_type="text/html")
+    return render("error.html", {"status": status, "title": title, "message": detail or message}, status)
 
 
 @web.middleware

@@ -12,7 +12,7 @@ from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.emulator import CorpConfig
 from tests.recording import RECORDING_APPS, recording_router
 
-pytest_plugins = ["tests.emulator_fixtures"]
+pytest_plugins = ["tests.emulator_fixtures", "tests.readapi_corp"]
 
 # The second CI pass sets this to a fresh PostgreSQL database; every test then starts from empty tables.
 TEST_DATABASE_URL = os.environ.get("SCRM_TEST_DATABASE_URL", "")

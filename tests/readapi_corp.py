@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from bot.appkeys import WECOM
 from bot.services import directory, tags
+from sidebar_web.app import create_app
 from tests.conftest import settled
 
 TOKEN = "readapi-token-0123456789abcdefghijklmnop"
@@ -117,3 +119,19 @@ async def populate(corp: Corp, clock) -> None:
     clock.advance(1)
     act.member_deletes_customer("s2", c6)
     await settled(emu)
+
+
+@pytest.fixture
+async def company(aiohttp_client, make_settings, emulator, emulator_server, emulator_clock) -> Corp:
+    base = str(emulator_server.make_url(""))
+    settings = make_settings(
+        api_base_url=base,
+        wecom={"oauth_url": base.rstrip("/") + "/_emulator/oauth/authorize"},
+        access={"admins": ("ops",), "department_admins": {"kflead": (4,)}, "api_tokens": (TOKEN,)},
+    )
+    client = await aiohttp_client(create_app(settings))
+    await emulator.callbacks.configure(str(client.make_url("/wecom/callback")))
+    company = Corp(client, emulator)
+    await populate(company, emulator_clock)
+    yield company
+    await emulator.callbacks.close()

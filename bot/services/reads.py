@@ -71,6 +71,31 @@ async def list_customers(viewer: Viewer, filters: CustomerFilter, *, limit: int,
     return Page(total, dedup, items)
 
 
+async def overview(viewer: Viewer, tz: str) -> dict[str, int]:
+    """The console's headline figures, within the viewer's scope."""
+    userids = await scope.visible_userids(viewer)
+    everyone = CustomerFilter(userids=userids)
+    relations, customers, _ = await search.search(everyone, limit=0, offset=0)
+    active = dataclasses.replace(everyone, statuses=(FollowRelation.ACTIVE,))
+    active_relations, active_customers, _ = await search.search(active, limit=0, offset=0)
+    start, end = day_bounds(datetime.now(UTC).astimezone(ZoneInfo(tz)).date(), tz)
+    in_scope = await scope.relations(viewer)
+    return {
+        "customers": customers,
+        "relations": relations,
+        "active_customers": active_customers,
+        "active_relations": active_relations,
+        "lost_relations": await in_scope.filter(status=FollowRelation.LOST).count(),
+        "added_today": await in_scope.filter(add_time__gte=start, add_time__lt=end).count(),
+        "lost_today": await in_scope.filter(
+            status=FollowRelation.LOST, ended_at__gte=start, ended_at__lt=end
+        ).count(),
+        "groups": await (await scope.groups(viewer)).filter(dismissed=False).count(),
+        "members": await Member.filter(active=True).count(),
+        "tags": await Tag.filter(deleted=False).count(),
+    }
+
+
 async def customer_detail(viewer: Viewer, external_userid: str) -> dict[str, Any] | None:
     """Profile, every follow relation with its tags, and the groups the customer is in; None outside scope."""
     if not await scope.can_see_customer(viewer, external_userid):

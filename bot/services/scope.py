@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.models import Customer, FollowRelation, GroupChat, Member, RoleGrant
+from bot.models import Customer, Department, FollowRelation, GroupChat, Member, RoleGrant
 from bot.settings import AccessSettings
 
 ADMIN, DEPARTMENT_ADMIN, STAFF = "admin", "department_admin", "staff"
@@ -97,13 +97,53 @@ async def groups(viewer: Viewer):
     return query if userids is None else query.filter(owner__in=userids)
 
 
-async def grant_admin(userid: str, granted_by: str) -> None:
-    """Name an admin in the console."""
+async def grant_admin(userid: str, granted_by: str) -> bool:
+    """Name an admin in the console; only an active staff member can be one (False otherwise)."""
+    if not await Member.exists(userid=userid, active=True):
+        return False
     await RoleGrant.update_or_create(
         userid=userid,
         defaults={"role": RoleGrant.ADMIN, "granted_by": granted_by, "granted_at": datetime.now(UTC)},
     )
+    return True
 
 
 async def revoke_admin(userid: str) -> bool:
     return bool(await RoleGrant.filter(userid=userid, role=RoleGrant.ADMIN).delete())
+
+
+async def role_table(access: AccessSettings) -> dict[str, list[dict]]:
+    """Who holds which role and why, for the console's roles page."""
+    names = dict(await Member.all().values_list("userid", "name"))
+    departments = dict(await Department.all().values_list("id", "name"))
+    admins = [{"userid": u, "name": names.get(u, u), "source": "settings"} for u in access.admins]
+    for grant in await RoleGrant.filter(role=RoleGrant.ADMIN).order_by("granted_at"):
+        if grant.userid not in access.admins:
+            admins.append(
+                {
+                    "userid": grant.userid,
+                    "name": names.get(grant.userid, grant.userid),
+                    "source": "console",
+                    "granted_by": names.get(grant.granted_by, grant.granted_by),
+                    "granted_at": grant.granted_at,
+                }
+            )
+    managed: dict[str, dict[int, str]] = {}
+    for member in await Member.filter(active=True):
+        for dept in member.leads or ():
+            managed.setdefault(member.userid, {})[dept] = "wecom"
+    for userid, depts in access.department_admins.items():
+        for dept in depts:
+            managed.setdefault(userid, {}).setdefault(dept, "settings")
+    department_admins = [
+        {
+            "userid": userid,
+            "name": names.get(userid, userid),
+            "departments": [
+                {"id": d, "name": departments.get(d, str(d)), "source": source}
+                for d, source in sorted(depts.items())
+            ],
+        }
+        for userid, depts in sorted(managed.items())
+    ]
+    return {"admins": admins, "department_admins": department_admins}

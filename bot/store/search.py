@@ -115,7 +115,7 @@ async def search(c: Conditions, *, limit: int, offset: int) -> tuple[int, int, l
         q.params,
     )
     total, dedup = int(counts[0]["total"] or 0), int(counts[0]["dedup"])
-    if not total or offset >= total:
+    if not total or not limit or offset >= total:
         return total, dedup, []
     page = await conn.execute_query_dict(
         f"SELECT r.id {source} {where} ORDER BY r.add_time DESC NULLS LAST, r.id DESC"

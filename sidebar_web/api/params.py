@@ -109,9 +109,10 @@ def parse(query, params: tuple[Param, ...]) -> dict[str, Any]:
             raise BadParam(name, "unknown parameter")
     values = {}
     for p in params:
-        if len(query.getall(p.name, [])) > 1:
-            raise BadParam(p.name, "given more than once (separate values with commas)")
-        raw = query.get(p.name)
+        given = query.getall(p.name, [])
+        if len(given) > 1 and p.kind not in ("list", "ints", "choices"):
+            raise BadParam(p.name, "given more than once")
+        raw = ",".join(given) if given else None  # a list may also come as repeated parameters
         values[p.name] = p.default if raw is None or raw.strip() == "" else p.parse(raw)
     return values
 

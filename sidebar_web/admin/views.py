@@ -1,0 +1,146 @@
+"""The console (管理后台): overview, customers with filters, a customer's page, groups, roles."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.appkeys import SETTINGS
+from bot.services import reads, scope, timeline
+from sidebar_web.api.params import PAGING, Param, parse
+from sidebar_web.auth import check_csrf, csrf_token, page_viewer
+from sidebar_web.customer_search import search_customers
+from sidebar_web.render import render
+
+TIMELINE_LABELS = {
+    timeline.ADDED: "添加好友",
+    timeline.LOST: "客户删除了员工（流失）",
+    timeline.DELETED_BY_STAFF: "员工删除了客户",
+    timeline.REMARK_CHANGED: "修改备注",
+    timeline.TAGS_ADDED: "打上标签",
+    timeline.TAGS_REMOVED: "移除标签",
+    timeline.TRANSFER_FAILED: "客户接替失败",
+    timeline.JOINED_GROUP: "加入客户群",
+    timeline.LEFT_GROUP: "退出客户群",
+}
+
+
+async def _page(request: web.Request, template: str, **context) -> web.Response:
+    viewer = await page_viewer(request)
+    settings = request.app[SETTINGS]
+    return render(
+        template,
+        {
+            "viewer": viewer,
+            "tz": settings.server.timezone,
+            "csrf": csrf_token(request),
+            "url": request.app.router,
+            "path": request.path,
+            "TIMELINE_LABELS": TIMELINE_LABELS,
+            **context,
+        },
+    )
+
+
+async def home(request: web.Request) -> web.Response:
+    raise web.HTTPFound(request.app.router["console"].url_for())
+
+
+async def overview(request: web.Request) -> web.Response:
+    viewer = await page_viewer(request)
+    figures = await reads.overview(viewer, request.app[SETTINGS].server.timezone)
+    return await _page(request, "admin/overview.html", figures=figures)
+
+
+async def customers(request: web.Request) -> web.Response:
+    viewer = await page_viewer(request)
+    p, page = await search_customers(request, viewer)
+    context = {
+        "p": p,
+        "page": page,
+        "pages": _pager(request, p["offset"], p["limit"], page.total),
+        "tag_groups": await reads.tag_groups(),
+        "members": await reads.members(),
+        "query": request.query,
+    }
+    # htmx asks for the results only when the filter form changes.
+    template = "admin/_customer_rows.html" if request.headers.get("HX-Request") else "admin/customers.html"
+    return await _page(request, template, **context)
+
+
+def _pager(request: web.Request, offset: int, limit: int, total: int) -> dict[str, str]:
+    """Previous and next page links keeping every filter of the current query."""
+    links = {}
+    if offset > 0:
+        links["prev"] = str(request.rel_url.update_query(offset=max(0, offset - limit)))
+    if offset + limit < total:
+        links["next"] = str(request.rel_url.update_query(offset=offset + limit))
+    return links
+
+
+TIMELINE_PARAMS = (Param("type", "choices", "event types", timeline.TYPES), *PAGING)
+
+
+async def customer(request: web.Request) -> web.Response:
+    viewer = await page_viewer(request)
+    p = parse(request.query, TIMELINE_PARAMS)
+    external_userid = request.match_info["external_userid"]
+    detail = await reads.customer_detail(viewer, external_userid)
+    if detail is None:
+        raise web.HTTPNotFound(text="这个客户不存在，或不在你的可见范围内。")
+    total, events = await reads.customer_timeline(
+        viewer, external_userid, types=p["type"] or (), limit=p["limit"], offset=p["offset"]
+    )
+    context = {
+        "c": detail,
+        "events": events,
+        "events_total": total,
+        "p": p,
+        "more": _pager(request, p["offset"], p["limit"], total).get("next"),
+    }
+    template = "admin/_timeline.html" if request.headers.get("HX-Request") else "admin/customer.html"
+    return await _page(request, template, **context)
+
+
+async def groups(request: web.Request) -> web.Response:
+    viewer = await page_viewer(request)
+    p = parse(request.query, (Param("include_dismissed", "bool", "", default=False), *PAGING))
+    total, items = await reads.group_chats(
+        viewer,
+        tz=request.app[SETTINGS].server.timezone,
+        include_dismissed=p["include_dismissed"],
+        limit=p["limit"],
+        offset=p["offset"],
+    )
+    return await _page(request, "admin/groups.html", total=total, groups=items, p=p)
+
+
+async def _admin_only(request: web.Request):
+    viewer = await page_viewer(request)
+    if not viewer.is_admin:
+        raise web.HTTPForbidden(text="只有管理员可以管理角色。")
+    return viewer
+
+
+async def roles(request: web.Request) -> web.Response:
+    await _admin_only(request)
+    table = await scope.role_table(request.app[SETTINGS].access)
+    members = await reads.members()
+    return await _page(request, "admin/roles.html", roles=table, members=members)
+
+
+async def grant_admin(request: web.Request) -> web.Response:
+    viewer = await _admin_only(request)
+    await check_csrf(request)
+    userid = str((await request.post()).get("userid", "")).strip()
+    if not await scope.grant_admin(userid, granted_by=viewer.userid):
+        raise web.HTTPBadRequest(text="请选择一位在职员工。")
+    raise web.HTTPSeeOther(request.app.router["console_roles"].url_for())
+
+
+async def revoke_admin(request: web.Request) -> web.Response:
+    await _admin_only(request)
+    await check_csrf(request)
+    userid = str((await request.post()).get("userid", "")).strip()
+    if not await scope.revoke_admin(userid):
+        raise web.HTTPBadRequest(text="这位员工不是在后台任命的管理员（配置文件中的管理员需在配置中移除）。")
+    raise web.HTTPSeeOther(request.app.router["console_roles"].url_for())

@@ -1,0 +1,43 @@
+"""One jinja2 environment for every server-rendered page (console, errors, later the sidebar)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+from aiohttp import web
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False, enable_async=False
+)
+
+GENDERS = {0: "未知", 1: "男", 2: "女"}
+RELATION_STATUS = {"active": "未流失", "lost": "已流失", "deleted": "已删除"}
+ADD_WAYS = {
+    0: "未知来源", 1: "扫描二维码", 2: "搜索手机号", 3: "名片分享", 4: "群聊", 5: "手机通讯录",
+    6: "微信联系人", 7: "微信好友申请", 8: "第三方应用", 9: "搜索邮箱", 10: "视频号", 201: "内部成员共享",
+    202: "管理员/负责人分配",
+}  # fmt: skip
+
+
+def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC and shown in the corp's zone."""
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt) if value else ""
+
+
+env.filters["local"] = local_time
+env.globals.update(GENDERS=GENDERS, RELATION_STATUS=RELATION_STATUS, ADD_WAYS=ADD_WAYS)
+
+
+def render(name: str, context: dict, status: int = 200) -> web.Response:
+    html = env.get_template(name).render(**context)
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+def setup_static(app: web.Application) -> None:
+    app.router.add_static("/static/", STATIC, name="static", append_version=True)
