@@ -8,9 +8,11 @@ from dataclasses import asdict
 
 import pytest
 
+from bot.models import Customer, FollowRelation
 from bot.wecom.emulator import CorpConfig, CorpState, Emulator
 from bot.wecom.emulator.seed import HISTORY_DAYS, DemoCorp, populate
 from bot.wecom.errors import NoRelation
+from tests.conftest import settled
 from tests.emulator_fixtures import CallbackReceiver
 
 CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
@@ -178,3 +180,20 @@ async def test_played_activity_reaches_the_callback_url(
     assert len(emulator.state.customers) == before + kinds["customer_adds_member"]
     added = [p for p in played if p["action"] == "customer_adds_member"]
     assert all(p["state"] in demo.channels for p in added)
+
+
+async def test_played_activity_on_the_seeded_corp_is_mirrored_by_our_server(mirror: Emulator):
+    demo = populate(mirror.state, customers=200, seed=3)
+    played = demo.play(mirror.actions, 15)
+    # A callback can be the first the server hears of a seeded customer: here, that they left their advisor.
+    leaving = next(
+        f for f in mirror.state.follows.values() if not f.lost and f.createtime < mirror.state.now()
+    )
+    mirror.actions.customer_deletes_member(leaving.userid, leaving.external_userid)
+    await settled(mirror)
+
+    added = {p["external_userid"] for p in played if p["action"] == "customer_adds_member"}
+    mirrored = await Customer.filter(external_userid__in=added).values_list("external_userid", flat=True)
+    assert added and set(mirrored) == added
+    relation = await FollowRelation.get(customer_id=leaving.external_userid, userid=leaving.userid)
+    assert relation.status == FollowRelation.LOST
