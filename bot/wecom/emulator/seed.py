@@ -7,7 +7,6 @@ so live callbacks flow.
 
 from __future__ import annotations
 
-import base64
 import itertools
 import random
 from collections import defaultdict
@@ -17,9 +16,9 @@ from typing import Any
 
 from . import seed_names as names
 from .actions import ActionError, UserActions
+from .seed_names import customer_profile, mobile, person_name, random_id, remark_for
 from .state import CorpState
 
-_NO_SYMBOLS = str.maketrans("+/", "xY")
 _DAY = 86400
 HISTORY_DAYS = 540  # customers were added over the last ~18 months
 _SHANGHAI = 8 * 3600
@@ -97,7 +96,9 @@ class DemoCorp:
         if follow is None:
             return None
         customer = actions.state.customers[follow.external_userid]
-        remark = _remark(self._rng, customer.name, customer.gender, customer.corp_name) or customer.name[:20]
+        remark = (
+            remark_for(self._rng, customer.name, customer.gender, customer.corp_name) or customer.name[:20]
+        )
         result = actions.member_edits_customer(
             follow.userid,
             follow.external_userid,
@@ -157,68 +158,6 @@ _PLAYS: dict[str, tuple[Callable[[DemoCorp, UserActions], dict[str, Any] | None]
 }
 
 
-# -- people -----------------------------------------------------------------------------------------
-
-_SURNAME_WEIGHTS = list(itertools.accumulate(w for _, _, w in names.SURNAMES))
-
-
-def person_name(rng: random.Random, gender: int) -> tuple[str, str]:
-    """A Chinese name and its pinyin: surname by frequency, one or two given characters."""
-    surname, surname_py, _ = rng.choices(names.SURNAMES, cum_weights=_SURNAME_WEIGHTS)[0]
-    pool = names.GIVEN_MALE if gender == 1 else names.GIVEN_FEMALE
-    given = rng.sample(pool, 2 if rng.random() < 0.7 else 1)
-    return surname + "".join(c for c, _ in given), surname_py + "".join(p for _, p in given)
-
-
-def customer_profile(rng: random.Random) -> dict[str, Any]:
-    """A new customer as WeCom shows them: WeChat users (often nicknames), some WeCom users of companies."""
-    gender = 0 if rng.random() < 0.06 else rng.choice((1, 1, 2, 2, 2))
-    real_name, _ = person_name(rng, gender or rng.choice((1, 2)))
-    profile: dict[str, Any] = {"gender": gender}
-    if rng.random() < 0.08:
-        corp_name, corp_full_name = rng.choice(names.COMPANIES)
-        profile.update(
-            external_userid="wo" + _random_id(rng, 30),
-            name=real_name,
-            type=2,
-            corp_name=corp_name,
-            corp_full_name=corp_full_name,
-            position=rng.choice(names.CUSTOMER_POSITIONS),
-        )
-    else:
-        nickname = rng.random() < 0.15
-        profile.update(
-            external_userid="wm" + _random_id(rng, 30),
-            name=rng.choice(names.NICKNAMES) if nickname else real_name,
-            unionid="o" + _random_id(rng, 27),
-        )
-    return profile
-
-
-def _random_id(rng: random.Random, length: int) -> str:
-    # base64 of random bytes is ~10x faster than choosing characters one by one; + and / become letters.
-    return base64.b64encode(rng.randbytes(length)).decode()[:length].translate(_NO_SYMBOLS)
-
-
-def _mobile(rng: random.Random) -> str:
-    return f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
-
-
-def _remark(rng: random.Random, name: str, gender: int, corp_name: str = "") -> str:
-    """How staff note a customer: 王总, 李姐-万科物业, or the real name behind a nickname."""
-    if name in names.NICKNAMES:
-        name, _ = person_name(rng, gender or 1)
-    surname = name[:2] if name[:2] in _COMPOUND else name[0]
-    title = rng.choice(
-        ("总", "先生", "哥") if gender == 1 else ("女士", "姐", "老师") if gender == 2 else ("",)
-    )
-    remark = surname + title if title and rng.random() < 0.6 else name
-    return (f"{remark}-{corp_name}" if corp_name else remark)[:20]
-
-
-_COMPOUND = {s for s, _, _ in names.SURNAMES if len(s) == 2}
-
-
 # -- the corp -------------------------------------------------------------------------------------
 
 
@@ -248,7 +187,7 @@ def populate(
             name, userid = person_name(rng, gender)
             userid = next(u for u in _numbered(userid) if u not in state.members)
             member = state.add_member(
-                userid, name, [dept_ids[key]], position=position, gender=gender, mobile=_mobile(rng)
+                userid, name, [dept_ids[key]], position=position, gender=gender, mobile=mobile(rng)
             )
             member.avatar = avatar(userid) if avatar else ""
             staff_by_dept[key].append(userid)
@@ -351,11 +290,11 @@ def _seed_customers(state, corp, rng, count, staff_by_dept, tag_ids, avatar, now
                 add_way=add_way,
                 state=channel or "",
                 oper_userid=ext if add_way in names.CUSTOMER_INITIATED else userid,
-                remark=_remark(rng, profile["name"], profile["gender"], profile.get("corp_name", ""))
+                remark=remark_for(rng, profile["name"], profile["gender"], profile.get("corp_name", ""))
                 if rng.random() < 0.55
                 else "",
                 description=rng.choice(names.DESCRIPTIONS) if rng.random() < 0.25 else "",
-                remark_mobiles=[_mobile(rng)] if rng.random() < 0.35 else [],
+                remark_mobiles=[mobile(rng)] if rng.random() < 0.35 else [],
                 remark_corp_name=profile.get("corp_name", ""),
                 tag_ids=_relation_tags(rng, tag_ids, source_by_channel.get(channel or ""), profile),
                 last_interaction=float(rng.randint(when, now)),
@@ -399,7 +338,7 @@ def _seed_groups(state, corp, rng, count, staff_by_dept, customers_of, now) -> N
             owner,
             name=name,
             notice=rng.choice(names.GROUP_NOTICES) if rng.random() < 0.5 else "",
-            chat_id="wr" + _random_id(rng, 30),
+            chat_id="wr" + random_id(rng, 30),
         )
         chat.create_time = chat.members[0].join_time = created
         colleagues = rng.sample([u for u in corp.staff if u != owner], rng.randint(1, 3))

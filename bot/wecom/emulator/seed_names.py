@@ -1,6 +1,12 @@
-"""Word pools for the demo corp: names by frequency, nicknames, companies, channels and tag groups."""
+"""Word pools for the demo corp (names by frequency, nicknames, companies, channels, tag groups) and the
+people drawn from them."""
 
 from __future__ import annotations
+
+import base64
+import itertools
+import random
+from typing import Any
 
 # The most common surnames with rough shares (per mille of the population) and their pinyin for userids.
 SURNAMES: tuple[tuple[str, str, int], ...] = (
@@ -140,3 +146,66 @@ GROUP_NOTICES: tuple[str, ...] = (
     "文明沟通，禁止发广告。每周五晚8点群内抽奖。",
     "售后问题请直接@客服，48小时内必回复。",
 )
+
+
+# -- people drawn from the pools --------------------------------------------------------------------
+
+_NO_SYMBOLS = str.maketrans("+/", "xY")
+_SURNAME_WEIGHTS = list(itertools.accumulate(w for _, _, w in SURNAMES))
+
+
+def person_name(rng: random.Random, gender: int) -> tuple[str, str]:
+    """A Chinese name and its pinyin: surname by frequency, one or two given characters."""
+    surname, surname_py, _ = rng.choices(SURNAMES, cum_weights=_SURNAME_WEIGHTS)[0]
+    pool = GIVEN_MALE if gender == 1 else GIVEN_FEMALE
+    given = rng.sample(pool, 2 if rng.random() < 0.7 else 1)
+    return surname + "".join(c for c, _ in given), surname_py + "".join(p for _, p in given)
+
+
+def customer_profile(rng: random.Random) -> dict[str, Any]:
+    """A new customer as WeCom shows them: WeChat users (often nicknames), some WeCom users of companies."""
+    gender = 0 if rng.random() < 0.06 else rng.choice((1, 1, 2, 2, 2))
+    real_name, _ = person_name(rng, gender or rng.choice((1, 2)))
+    profile: dict[str, Any] = {"gender": gender}
+    if rng.random() < 0.08:
+        corp_name, corp_full_name = rng.choice(COMPANIES)
+        profile.update(
+            external_userid="wo" + random_id(rng, 30),
+            name=real_name,
+            type=2,
+            corp_name=corp_name,
+            corp_full_name=corp_full_name,
+            position=rng.choice(CUSTOMER_POSITIONS),
+        )
+    else:
+        nickname = rng.random() < 0.15
+        profile.update(
+            external_userid="wm" + random_id(rng, 30),
+            name=rng.choice(NICKNAMES) if nickname else real_name,
+            unionid="o" + random_id(rng, 27),
+        )
+    return profile
+
+
+def random_id(rng: random.Random, length: int) -> str:
+    # base64 of random bytes is ~10x faster than choosing characters one by one; + and / become letters.
+    return base64.b64encode(rng.randbytes(length)).decode()[:length].translate(_NO_SYMBOLS)
+
+
+def mobile(rng: random.Random) -> str:
+    return f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
+
+
+def remark_for(rng: random.Random, name: str, gender: int, corp_name: str = "") -> str:
+    """How staff note a customer: 王总, 李姐-万科物业, or the real name behind a nickname."""
+    if name in NICKNAMES:
+        name, _ = person_name(rng, gender or 1)
+    surname = name[:2] if name[:2] in _COMPOUND else name[0]
+    title = rng.choice(
+        ("总", "先生", "哥") if gender == 1 else ("女士", "姐", "老师") if gender == 2 else ("",)
+    )
+    remark = surname + title if title and rng.random() < 0.6 else name
+    return (f"{remark}-{corp_name}" if corp_name else remark)[:20]
+
+
+_COMPOUND = {s for s, _, _ in SURNAMES if len(s) == 2}
