@@ -188,6 +188,10 @@ async def test_people_get_avatars_drawn_by_the_emulator(console, emulator: Emula
     assert (await console.get("/_emulator/avatar/nobody.svg")).status == 404
 
 
+async def test_the_mirror_link_pattern_is_part_of_the_config(console):
+    assert (await (await console.get("/_emulator/config")).json())["mirror_link"] == MIRROR
+
+
 def test_a_mirror_link_without_the_customer_placeholder_is_refused(corp: CorpConfig):
     with pytest.raises(ValueError, match="external_userid"):
         Emulator(corp, mirror_link="http://scrm.example/console/customers/")

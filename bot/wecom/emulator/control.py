@@ -49,7 +49,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
 async def config(request: web.Request) -> web.Response:
     emu = _emu(request)
     return _json(
-        {**emu.corp.as_dict(), "callback_url": emu.callbacks.url, "limits": asdict(emu.state.limits)}
+        {
+            **emu.corp.as_dict(),
+            "callback_url": emu.callbacks.url,
+            "mirror_link": emu.mirror_link,
+            "limits": asdict(emu.state.limits),
+        }
     )
 
 

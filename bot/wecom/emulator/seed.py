@@ -347,7 +347,7 @@ def _seed_groups(state, corp, rng, count, staff_by_dept, customers_of, now) -> N
         joiners = colleagues + externals
         for i, userid in enumerate(joiners):
             if i >= len(colleagues) and rng.random() < 0.05:  # joined today
-                join_time = now - rng.randint(0, max(60, since_midnight))
+                join_time = now - rng.randint(0, since_midnight)
             else:
                 join_time = rng.randint(created, now - since_midnight - 1)
             scene = rng.choices((1, 2, 3), weights=(4, 2, 4))[0]
