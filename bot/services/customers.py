@@ -48,6 +48,8 @@ async def apply_customer(
     relations = {r.userid: r for r in await FollowRelation.filter(customer_id=external_userid)}
     for userid, follow in listed.items():
         await _apply_follow(customer, relations.get(userid), follow, change, when, now)
+    # Read again: a del_follow_user can be the first we hear of a customer, and its relation is new here.
+    relations = {r.userid: r for r in await FollowRelation.filter(customer_id=external_userid)}
     for userid, relation in relations.items():
         if userid not in listed and relation.status == FollowRelation.ACTIVE:
             await _end(relation, FollowRelation.DELETED, when, now)

@@ -10,7 +10,17 @@ from .actions_base import ActionError, ActionsBase
 from .events import Value
 from .models import Member
 
-_MEMBER_FIELDS = {"name", "position", "mobile", "alias", "avatar", "status", "external_contact", "visible"}
+_MEMBER_FIELDS = {
+    "name",
+    "position",
+    "gender",
+    "mobile",
+    "alias",
+    "avatar",
+    "status",
+    "external_contact",
+    "visible",
+}
 
 
 def _csv(values: Iterable[Any]) -> str:
@@ -101,6 +111,7 @@ class DirectoryActions(ActionsBase):
             ("IsLeaderInDept", _csv(1 if d in member.is_leader_in_dept else 0 for d in member.department)),
             ("Position", member.position),
             ("Mobile", member.mobile or None),
+            ("Gender", member.gender or None),
             ("Status", member.status),
             ("Avatar", member.avatar or None),
             ("Alias", member.alias or None),

@@ -35,6 +35,7 @@ def member_json(state: CorpState, member: Member) -> dict[str, Any]:
         "department": list(member.department),
         "order": [0 for _ in member.department],
         "position": member.position,
+        "gender": str(member.gender),  # WeCom sends the gender as a string here
         "is_leader_in_dept": [1 if d in member.is_leader_in_dept else 0 for d in member.department],
         "direct_leader": [],
         "main_department": member.department[0] if member.department else 1,

@@ -145,8 +145,8 @@ class CallbackSender:
             await self._session.close()
             self._session = None
 
-    def log_dicts(self) -> list[dict[str, Any]]:
-        return [asdict(r) for r in self.log]
+    def log_dicts(self, after: int = 0) -> list[dict[str, Any]]:
+        return [asdict(r) for r in self.log[after:]]
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -49,7 +49,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
 async def config(request: web.Request) -> web.Response:
     emu = _emu(request)
     return _json(
-        {**emu.corp.as_dict(), "callback_url": emu.callbacks.url, "limits": asdict(emu.state.limits)}
+        {
+            **emu.corp.as_dict(),
+            "callback_url": emu.callbacks.url,
+            "mirror_link": emu.mirror_link,
+            "limits": asdict(emu.state.limits),
+        }
     )
 
 
@@ -123,8 +128,13 @@ async def welcome_messages(request: web.Request) -> web.Response:
 
 
 async def deliveries(request: web.Request) -> web.Response:
+    """Every delivery attempt; `?after=N` skips the first N log entries (the console polls with it)."""
     sender = _emu(request).callbacks
-    return _json({"stats": dict(sender.stats), "log": sender.log_dicts()})
+    try:
+        after = max(0, int(request.query.get("after", 0)))
+    except ValueError:
+        raise web.HTTPBadRequest(text="after must be an integer") from None
+    return _json({"stats": dict(sender.stats), "total": len(sender.log), "log": sender.log_dicts(after)})
 
 
 # -- control -------------------------------------------------------------------------------------
@@ -185,16 +195,22 @@ async def set_limits(request: web.Request) -> web.Response:
     return _json(asdict(limits))
 
 
+def run_action(emu: Emulator, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Run one user action by name: the one path for the JSON endpoint and the console page."""
+    try:
+        return getattr(emu.actions, name)(**kwargs)
+    except TypeError as exc:  # wrong or missing arguments
+        raise ActionError(str(exc)) from None
+
+
 async def action(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in ACTION_NAMES:
         raise web.HTTPNotFound(text=f"no action {name}")
     kwargs = await _body(request)
     try:
-        result = getattr(_emu(request).actions, name)(**kwargs)
+        result = run_action(_emu(request), name, kwargs)
     except ActionError as exc:
-        return _json({"error": str(exc)}, status=400)
-    except TypeError as exc:  # wrong or missing arguments
         return _json({"error": str(exc)}, status=400)
     return _json(result)
 

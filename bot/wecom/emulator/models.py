@@ -21,6 +21,7 @@ class Member:
     name: str
     department: list[int] = field(default_factory=lambda: [1])
     position: str = ""
+    gender: int = 0  # 0 unknown, 1 male, 2 female
     avatar: str = ""
     is_leader_in_dept: list[int] = field(default_factory=list)
     status: int = 1  # 1 active, 2 disabled, 4 not activated, 5 resigned

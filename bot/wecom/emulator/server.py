@@ -12,6 +12,7 @@ from ..crypto import CallbackCrypto
 from .actions import UserActions
 from .callbacks import CallbackSender
 from .config import CorpConfig
+from .console import setup_console_routes
 from .control import EMULATOR_KEY, setup_control_routes
 from .gateway import Gateway
 from .state import CorpState
@@ -19,7 +20,9 @@ from .state import CorpState
 
 class Emulator:
     """A local stand-in for WeCom. A `callback_url` given here is trusted without the GET handshake;
-    `await emulator.callbacks.configure(url)` performs it like the admin console does."""
+    `await emulator.callbacks.configure(url)` performs it like the admin console does. `mirror_link`
+    (e.g. "http://127.0.0.1:8080/console/customers/{external_userid}") links the console's customers
+    to our server's page for them."""
 
     def __init__(
         self,
@@ -36,8 +39,12 @@ class Emulator:
         token_ttl: int = 7200,
         rate_limit_per_minute: int = 10000,
         clock: Callable[[], float] = time.time,
+        mirror_link: str | None = None,
     ):
+        if mirror_link is not None and "{external_userid}" not in mirror_link:
+            raise ValueError("mirror_link must contain {external_userid}")
         self.corp = corp
+        self.mirror_link = mirror_link
         self.clock = clock
         self.state = CorpState(corp, clock=clock, seed=seed)
         self.crypto = CallbackCrypto(corp.token, corp.encoding_aes_key, corp.corp_id)
@@ -74,6 +81,7 @@ class Emulator:
         app[EMULATOR_KEY] = self
         app.router.add_route("*", "/cgi-bin/{path:.+}", self.gateway.handle, name="cgi_bin")
         setup_control_routes(app)
+        setup_console_routes(app)
         app.cleanup_ctx.append(self._callbacks_ctx)
         return app
 

@@ -26,6 +26,7 @@ from .models import (
     TagGroup,
     WelcomeCode,
 )
+from .relations import Relations
 
 _ALNUM = string.ascii_letters + string.digits
 _FOLLOW_FIELDS = {f.name for f in fields(Follow)} - {"userid", "external_userid"}
@@ -50,7 +51,7 @@ class CorpState:
         }
         self.members: dict[str, Member] = {}
         self.customers: dict[str, Customer] = {}
-        self.follows: dict[tuple[str, str], Follow] = {}
+        self.follows = Relations()
         self.tag_groups: dict[str, TagGroup] = {}
         self.tags: dict[str, Tag] = {}
         self.group_chats: dict[str, GroupChat] = {}
@@ -228,13 +229,13 @@ class CorpState:
 
     def follows_of_member(self, userid: str) -> list[Follow]:
         return sorted(
-            (f for f in self.follows.values() if f.userid == userid),
+            self.follows.of_member(userid),
             key=lambda f: (f.createtime, f.external_userid),
         )
 
     def follows_of_customer(self, external_userid: str) -> list[Follow]:
         return sorted(
-            (f for f in self.follows.values() if f.external_userid == external_userid),
+            self.follows.of_customer(external_userid),
             key=lambda f: (f.createtime, f.userid),
         )
 
