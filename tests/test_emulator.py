@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import aiohttp
@@ -432,3 +433,18 @@ async def test_oauth_authorize_redirects_with_a_code_for_the_chosen_member(
     assert location.host == "scrm.example.com" and location.query["state"] == "abc"
     assert location.query["next"] == "/s"
     assert (await wecom_client.get_user_info_by_code(location.query["code"]))["userid"] == "zhangsan"
+
+
+async def test_oauth_authorize_without_an_identity_lets_a_person_pick_a_member(emulator, emulator_server):
+    emulator.state.add_member("zhangsan", "张三")
+    emulator.state.add_member("lisi", "李四", status=5)  # resigned: cannot log in
+    params = {"redirect_uri": "https://scrm.example.com/auth/callback", "state": "abc"}
+    async with aiohttp.ClientSession() as http:
+        url = emulator_server.make_url("/_emulator/oauth/authorize")
+        async with http.get(url, params=params, allow_redirects=False) as resp:
+            page = await resp.text()
+        assert resp.status == 200 and "以哪位员工的身份登录" in page
+        assert "张三" in page and "李四" not in page
+        pick = yarl.URL(re.search(r'href="([^"]+userid=zhangsan[^"]*)"', page).group(1).replace("&amp;", "&"))
+        async with http.get(emulator_server.make_url(str(pick)), allow_redirects=False) as resp:
+            assert resp.status == 302 and yarl.URL(resp.headers["Location"]).query["state"] == "abc"

@@ -159,3 +159,25 @@ def setup_console_routes(app: web.Application) -> None:
     app.router.add_get("/_emulator/", console, name="emulator_console")
     app.router.add_post("/_emulator/console/{form}", console_form, name="emulator_console_form")
     app.router.add_get("/_emulator/avatar/{key}.svg", avatar, name="emulator_avatar")
+
+
+def identity_picker(request: web.Request) -> web.Response:
+    """WeCom knows who opens an OAuth link; a browser outside WeCom does not, so the person picks a member."""
+    emu = request.app[EMULATOR_KEY]
+    members = sorted(
+        (m for m in emu.state.members.values() if m.status == 1),
+        key=lambda m: (m.department[0] if m.department else 0, m.userid),
+    )
+    departments = {d.id: d.name for d in emu.state.departments.values()}
+    links = [
+        {
+            "href": str(request.rel_url.update_query(userid=m.userid)),
+            "name": m.name,
+            "userid": m.userid,
+            "department": "、".join(departments.get(d, str(d)) for d in m.department),
+            "position": m.position,
+        }
+        for m in members
+    ]
+    html = _env.get_template("emulator/pick_identity.html").render(members=links)
+    return web.Response(text=html, content_type="text/html")

@@ -221,6 +221,10 @@ async def oauth_authorize(request: web.Request) -> web.Response:
     redirect_uri = query.get("redirect_uri")
     if not redirect_uri:
         raise web.HTTPBadRequest(text="redirect_uri is required")
+    if not (query.get("userid") or query.get("external_userid")):
+        from .console import identity_picker  # the console imports this module
+
+        return identity_picker(request)
     try:
         code = _emu(request).actions.oauth_login(
             userid=query.get("userid") or None, external_userid=query.get("external_userid") or None
