@@ -83,6 +83,15 @@ class EmulatorSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    auto_when_empty: bool = True
+    reconcile_enabled: bool = True
+    reconcile_cron: str = "0 3 * * *"
+    timezone: str = "Asia/Shanghai"
+    stale_after: float = 120.0
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     data: DataSettings = field(default_factory=DataSettings)
@@ -90,6 +99,7 @@ class Settings:
     wecom: WeComSettings = field(default_factory=WeComSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
     emulator: EmulatorSettings = field(default_factory=EmulatorSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
     @property
     def data_dir(self) -> Path:
@@ -116,6 +126,7 @@ _SECTION_TYPES = {
     "wecom": WeComSettings,
     "inbox": InboxSettings,
     "emulator": EmulatorSettings,
+    "sync": SyncSettings,
 }
 
 
@@ -238,7 +249,34 @@ def validate(s: Settings) -> Settings:
             raise SettingsError(f"inbox.{key}", "must be above 0")
     if i.retry_base_delay < 0:
         raise SettingsError("inbox.retry_base_delay", "must not be negative")
+    _check_sync(s.sync)
     return s
+
+
+def _check_sync(y: SyncSettings) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        zone = ZoneInfo(y.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("sync.timezone", "must be an IANA time zone such as Asia/Shanghai") from None
+    try:
+        CronTrigger.from_crontab(y.reconcile_cron, timezone=zone)
+    except ValueError as exc:
+        raise SettingsError(
+            "sync.reconcile_cron", f"must be a crontab line such as '0 3 * * *' ({exc})"
+        ) from None
+    if y.stale_after <= 0:
+        raise SettingsError("sync.stale_after", "must be above 0")
+
+
+def require_wecom_api(s: Settings) -> None:
+    """Reading the directory and customers needs the corp id and both secrets; say which one is missing."""
+    for key in ("corp_id", "agent_secret", "contact_secret"):
+        if not getattr(s.wecom, key):
+            raise SettingsError(f"wecom.{key}", "is required to read the directory and customers from WeCom")
 
 
 def require_wecom(s: Settings) -> None:

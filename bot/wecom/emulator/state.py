@@ -32,6 +32,41 @@ _FOLLOW_FIELDS = {f.name for f in fields(Follow)} - {"userid", "external_userid"
 _CUSTOMER_FIELDS = {f.name for f in fields(Customer)}
 
 
+class _Follows(dict):
+    """The follow relations by (userid, external_userid), counting changes to its keys so the per-member
+    and per-customer orders are sorted once per change instead of on every API call."""
+
+    version = 0
+
+    def __setitem__(self, key, value):
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self.version += 1
+        super().__delitem__(key)
+
+    def pop(self, *args):
+        self.version += 1
+        return super().pop(*args)
+
+    def popitem(self):
+        self.version += 1
+        return super().popitem()
+
+    def clear(self):
+        self.version += 1
+        super().clear()
+
+    def update(self, *args, **kwargs):
+        self.version += 1
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key, default=None):
+        self.version += 1
+        return super().setdefault(key, default)
+
+
 def is_external_id(value: str) -> bool:
     """External userids start with wm/wo; members' userids are anything else."""
     return value.startswith(("wm", "wo"))
@@ -50,7 +85,8 @@ class CorpState:
         }
         self.members: dict[str, Member] = {}
         self.customers: dict[str, Customer] = {}
-        self.follows: dict[tuple[str, str], Follow] = {}
+        self.follows: dict[tuple[str, str], Follow] = _Follows()
+        self._follow_index: tuple[int, dict[str, list[Follow]], dict[str, list[Follow]]] = (-1, {}, {})
         self.tag_groups: dict[str, TagGroup] = {}
         self.tags: dict[str, Tag] = {}
         self.group_chats: dict[str, GroupChat] = {}
@@ -227,16 +263,27 @@ class CorpState:
     # -- queries --------------------------------------------------------------------------------
 
     def follows_of_member(self, userid: str) -> list[Follow]:
-        return sorted(
-            (f for f in self.follows.values() if f.userid == userid),
-            key=lambda f: (f.createtime, f.external_userid),
-        )
+        return list(self._indexed()[0].get(userid, ()))
 
     def follows_of_customer(self, external_userid: str) -> list[Follow]:
-        return sorted(
-            (f for f in self.follows.values() if f.external_userid == external_userid),
-            key=lambda f: (f.createtime, f.userid),
-        )
+        return list(self._indexed()[1].get(external_userid, ()))
+
+    def _indexed(self) -> tuple[dict[str, list[Follow]], dict[str, list[Follow]]]:
+        """Follows per member (by createtime, external_userid) and per customer (by createtime, userid),
+        rebuilt after the relation set changed (a follow's createtime is fixed when it is made)."""
+        version = getattr(self.follows, "version", None)
+        if version is None or version != self._follow_index[0]:
+            by_member: dict[str, list[Follow]] = {}
+            by_customer: dict[str, list[Follow]] = {}
+            for f in self.follows.values():
+                by_member.setdefault(f.userid, []).append(f)
+                by_customer.setdefault(f.external_userid, []).append(f)
+            for follows in by_member.values():
+                follows.sort(key=lambda f: (f.createtime, f.external_userid))
+            for follows in by_customer.values():
+                follows.sort(key=lambda f: (f.createtime, f.userid))
+            self._follow_index = (-1 if version is None else version, by_member, by_customer)
+        return self._follow_index[1], self._follow_index[2]
 
     def tags_of_group(self, group_id: str, *, include_deleted: bool = False) -> list[Tag]:
         tags = [
