@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import ClientSession, web
 
 from bot.inbox import InboxWriter
+from bot.jobs import Scheduler
 from bot.settings import Settings
 from bot.wecom.client import WeComClient
 from bot.wecom.crypto import CallbackCrypto
@@ -14,3 +15,4 @@ HTTP = web.AppKey("http", ClientSession)
 CRYPTO = web.AppKey("crypto", CallbackCrypto)
 WECOM = web.AppKey("wecom", WeComClient)
 INBOX = web.AppKey("inbox", InboxWriter)
+SCHEDULER = web.AppKey("scheduler", Scheduler)

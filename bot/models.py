@@ -230,3 +230,32 @@ class RoleGrant(Model):
 
     class Meta:
         table = "role_grant"
+
+
+class SyncRun(Model):
+    """One full sync or reconciliation, resumable: each applied page commits with its checkpoint."""
+
+    RUNNING, DONE, FAILED, ABANDONED = "running", "done", "failed", "abandoned"
+    LOCK = "sync"
+
+    id = fields.BigIntField(primary_key=True)
+    # what started it: cli, auto (empty mirror) or schedule (reconciliation)
+    trigger = fields.CharField(max_length=16, default="cli")
+    status = fields.CharField(max_length=16, default=RUNNING)
+    # "sync" while a process runs it, NULL otherwise: unique, so one run at a time across processes
+    lock = fields.CharField(max_length=8, null=True, unique=True)
+    phase = fields.CharField(max_length=16, default="")
+    # where the current phase resumes, e.g. the chunk index and the cursor of the next page
+    checkpoint = fields.JSONField(default=dict)
+    # the follow users whose customers are read, fixed when that phase starts so a resumed run pages the
+    # same chunks
+    follow_users = fields.JSONField(default=list)
+    # what changed (drift) and how much was read, by name
+    counts = fields.JSONField(default=dict)
+    error = fields.TextField(default="")
+    started_at = fields.DatetimeField()
+    heartbeat_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sync_run"

@@ -9,6 +9,7 @@ import signal
 from aiohttp import ClientSession, ClientTimeout
 
 from bot.events import Context, Router, default_router
+from bot.jobs import Scheduler
 from bot.settings import Settings
 from bot.store import db
 from bot.store.tokens import DbTokenStore
@@ -48,7 +49,8 @@ def inbox_worker(settings: Settings, client: WeComClient | None, router: Router 
 
 
 async def run_worker(settings: Settings, router: Router | None = None) -> None:
-    """`scrm worker`: drain the inbox until SIGINT/SIGTERM, then hand back claimed events."""
+    """`scrm worker`: drain the inbox and run the scheduled jobs until SIGINT/SIGTERM, then hand back
+    claimed events."""
     await db.open_db(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -56,10 +58,14 @@ async def run_worker(settings: Settings, router: Router | None = None) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with http_session() as session:
-            worker = inbox_worker(settings, wecom_client(session, settings), router)
+            client = wecom_client(session, settings)
+            worker = inbox_worker(settings, client, router)
             await worker.start()
+            scheduler = Scheduler(settings, client)
+            scheduler.start()
             await stop.wait()
             log.info("worker stopping")
+            await scheduler.stop()
             await worker.stop()
     finally:
         await db.close_db()

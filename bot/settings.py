@@ -102,6 +102,15 @@ class AccessSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    auto_when_empty: bool = True
+    reconcile_enabled: bool = True
+    reconcile_cron: str = "0 3 * * *"
+    timezone: str = "Asia/Shanghai"
+    stale_after: float = 120.0
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     data: DataSettings = field(default_factory=DataSettings)
@@ -110,6 +119,7 @@ class Settings:
     inbox: InboxSettings = field(default_factory=InboxSettings)
     emulator: EmulatorSettings = field(default_factory=EmulatorSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
     @property
     def data_dir(self) -> Path:
@@ -137,6 +147,7 @@ _SECTION_TYPES = {
     "inbox": InboxSettings,
     "emulator": EmulatorSettings,
     "access": AccessSettings,
+    "sync": SyncSettings,
 }
 
 
@@ -294,6 +305,7 @@ def validate(s: Settings) -> Settings:
         raise SettingsError("inbox.retry_base_delay", "must not be negative")
     _check_timezone(s.server.timezone)
     _check_access(s.access)
+    _check_sync(s.sync)
     return s
 
 
@@ -317,6 +329,32 @@ def _check_access(a: AccessSettings) -> None:
             ) from None
     if a.session_hours <= 0:
         raise SettingsError("access.session_hours", "must be above 0")
+
+
+def _check_sync(y: SyncSettings) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        zone = ZoneInfo(y.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("sync.timezone", "must be an IANA time zone such as Asia/Shanghai") from None
+    try:
+        CronTrigger.from_crontab(y.reconcile_cron, timezone=zone)
+    except ValueError as exc:
+        raise SettingsError(
+            "sync.reconcile_cron", f"must be a crontab line such as '0 3 * * *' ({exc})"
+        ) from None
+    if y.stale_after <= 0:
+        raise SettingsError("sync.stale_after", "must be above 0")
+
+
+def require_wecom_api(s: Settings) -> None:
+    """Reading the directory and customers needs the corp id and both secrets; say which one is missing."""
+    for key in ("corp_id", "agent_secret", "contact_secret"):
+        if not getattr(s.wecom, key):
+            raise SettingsError(f"wecom.{key}", "is required to read the directory and customers from WeCom")
 
 
 def require_wecom(s: Settings) -> None:

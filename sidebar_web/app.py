@@ -9,9 +9,10 @@ from aiohttp import web
 
 from bot import routes as bot_routes
 from bot import runtime
-from bot.appkeys import CRYPTO, HTTP, INBOX, SETTINGS, WECOM
+from bot.appkeys import CRYPTO, HTTP, INBOX, SCHEDULER, SETTINGS, WECOM
 from bot.events import Router
 from bot.inbox import InboxWriter
+from bot.jobs import Scheduler
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
@@ -57,6 +58,8 @@ def create_app(
             await worker.stop()
 
     app.cleanup_ctx.extend([database_ctx, http_ctx, wecom_ctx, inbox_ctx])
+    if run_worker:
+        app.cleanup_ctx.append(scheduler_ctx)
     bot_routes.setup_routes(app)
     auth.setup(app, settings)
     api.setup_routes(app)
@@ -75,3 +78,12 @@ async def http_ctx(app: web.Application) -> AsyncIterator[None]:
 async def wecom_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WECOM] = runtime.wecom_client(app[HTTP], app[SETTINGS])
     yield
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Scheduled jobs (reconciliation) and the auto sync run where the worker runs."""
+    scheduler = Scheduler(app[SETTINGS], app[WECOM])
+    app[SCHEDULER] = scheduler
+    scheduler.start()
+    yield
+    await scheduler.stop()

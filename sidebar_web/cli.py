@@ -32,6 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("worker", help="drain the callback inbox without serving HTTP")
 
+    p = sub.add_parser(
+        "sync", help="read departments, members, tags, customers and groups from WeCom into the mirror"
+    )
+    p.add_argument(
+        "--restart", action="store_true", help="start over instead of resuming an interrupted sync"
+    )
+
     p = sub.add_parser("migrate", help="apply pending database migrations")
     p.add_argument("--check", action="store_true", help="only list pending migrations; exit 1 if any")
 
@@ -85,6 +92,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return commands.serve(settings, worker=not args.no_worker)
     if args.command == "worker":
         return commands.worker(settings)
+    if args.command == "sync":
+        return asyncio.run(commands.sync(settings, restart=args.restart))
     if args.command == "migrate":
         return asyncio.run(commands.migrate(settings, check=args.check))
     if args.command == "emulator":

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import tempfile
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from aiohttp import web
 from bot import inbox as inbox_store
 from bot import runtime
 from bot.models import InboxEvent
-from bot.settings import Settings
+from bot.settings import Settings, require_wecom_api
 from bot.store import db
 
 log = logging.getLogger("scrm")
@@ -59,6 +60,47 @@ async def migrate(settings: Settings, *, check: bool) -> int:
         return 0
     finally:
         await db.close_db()
+
+
+async def sync(settings: Settings, *, restart: bool) -> int:
+    """A full sync with a progress bar per phase; an interrupted one resumes unless `restart`."""
+    from tqdm import tqdm
+
+    from bot.services import sync as sync_service
+    from bot.wecom.errors import WeComError
+
+    require_wecom_api(settings)
+    await db.open_db(settings)
+    bars: dict[str, tqdm] = {}
+
+    def progress(p: sync_service.Progress) -> None:
+        bar = bars.get(p.phase)
+        if bar is None:
+            for other in bars.values():
+                other.close()
+            bar = bars[p.phase] = tqdm(desc=f"{p.phase:<10}", unit=" items", dynamic_ncols=True)
+        bar.update(p.done - bar.n)
+        bar.set_postfix_str(f"{p.changes} changes", refresh=False)
+
+    try:
+        async with runtime.http_session() as session:
+            client = runtime.wecom_client(session, settings)
+            result = await sync_service.run_sync(
+                client, stale_after=settings.sync.stale_after, restart=restart, progress=progress
+            )
+    except sync_service.SyncBusy as exc:
+        print(f"scrm: {exc}", file=sys.stderr)
+        return 1
+    except WeComError as exc:
+        print(f"scrm: sync stopped: {exc}; `scrm sync` resumes it", file=sys.stderr)
+        return 1
+    finally:
+        for bar in bars.values():
+            bar.close()
+        await db.close_db()
+    how = "resumed and finished" if result.resumed else "finished"
+    print(f"sync {how} (run {result.run_id}): {result.describe()}")
+    return 0
 
 
 async def inbox(settings: Settings, action: str, event_id: int | None, limit: int) -> int:

@@ -75,7 +75,9 @@ def make_settings(tmp_path, corp: CorpConfig) -> Callable[..., Settings]:
             "lease_seconds": 30.0,
         }
         inbox.update(sections.pop("inbox", {}))
-        return settings.replace(inbox=inbox, **sections)
+        # A background sync on the empty mirror would race each test's own events; its test turns it on.
+        sync = {"auto_when_empty": False, **sections.pop("sync", {})}
+        return settings.replace(inbox=inbox, sync=sync, **sections)
 
     return make
 

@@ -12,7 +12,7 @@ from tortoise import connections
 from bot.models import InboxEvent
 from tests.callbacks import contact_event_xml, post_event
 
-COMMANDS = ["serve", "worker", "migrate", "emulator", "inbox", "demo"]
+COMMANDS = ["serve", "worker", "sync", "migrate", "emulator", "inbox", "demo"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -19,6 +19,8 @@ class DirectorySyncResult:
     departments: int
     members: int
     removed: int
+    departments_changed: int = 0  # created, changed or deleted
+    members_changed: int = 0  # added or changed
 
 
 async def fetch_departments(wecom) -> list[dict[str, Any]]:
@@ -36,26 +38,30 @@ async def fetch_directory(wecom) -> tuple[list[dict[str, Any]], list[dict[str, A
 
 
 async def apply_departments(departments: list[dict[str, Any]], now: datetime) -> int:
-    """Upsert the listed departments and mark the others deleted; returns how many were listed."""
+    """Upsert the listed departments and mark the others deleted; returns how many changed."""
+    existing = {d.id: d for d in await Department.all()}
+    changed = 0
     for d in departments:
-        await Department.update_or_create(
-            id=int(d["id"]),
-            defaults={
-                "name": d.get("name", ""),
-                "parent_id": d.get("parentid") or None,
-                "order": int(d.get("order", 0)),
-                "leaders": list(d.get("department_leader") or []),
-                "deleted": False,
-                "synced_at": now,
-            },
-        )
+        values = {
+            "name": d.get("name", ""),
+            "parent_id": d.get("parentid") or None,
+            "order": int(d.get("order", 0)),
+            "leaders": list(d.get("department_leader") or []),
+            "deleted": False,
+        }
+        row = existing.get(int(d["id"]))
+        if row is None or any(getattr(row, k) != v for k, v in values.items()):
+            changed += 1
+            await Department.update_or_create(id=int(d["id"]), defaults={**values, "synced_at": now})
     listed = [int(d["id"]) for d in departments] or [-1]
-    await Department.filter(deleted=False).exclude(id__in=listed).update(deleted=True, synced_at=now)
-    return len(departments)
+    changed += (
+        await Department.filter(deleted=False).exclude(id__in=listed).update(deleted=True, synced_at=now)
+    )
+    return changed
 
 
-async def apply_member(user: dict[str, Any], now: datetime) -> None:
-    """Upsert one member from a user/get or user/list record."""
+async def apply_member(user: dict[str, Any], now: datetime) -> bool:
+    """Upsert one member from a user/get or user/list record; True when it was new or changed."""
     departments = [int(d) for d in user.get("department") or []]
     flags = list(user.get("is_leader_in_dept") or [])
     leads = [d for d, flag in zip(departments, flags, strict=False) if flag]
@@ -66,20 +72,20 @@ async def apply_member(user: dict[str, Any], now: datetime) -> None:
         if user["userid"] in (row["leaders"] or []) and row["id"] not in leads
     ]
     status = int(user.get("status", 1))
-    await Member.update_or_create(
-        userid=user["userid"],
-        defaults={
-            "name": user.get("name") or user["userid"],
-            "avatar": user.get("avatar", ""),
-            "position": user.get("position", ""),
-            "departments": departments,
-            "main_department": user.get("main_department") or (departments[0] if departments else None),
-            "leads": sorted(leads),
-            "status": status,
-            "active": status in (1, 4),
-            "synced_at": now,
-        },
-    )
+    values = {
+        "name": user.get("name") or user["userid"],
+        "avatar": user.get("avatar", ""),
+        "position": user.get("position", ""),
+        "departments": departments,
+        "main_department": user.get("main_department") or (departments[0] if departments else None),
+        "leads": sorted(leads),
+        "status": status,
+        "active": status in (1, 4),
+    }
+    row = await Member.get_or_none(userid=user["userid"])
+    changed = row is None or any(getattr(row, k) != v for k, v in values.items())
+    await Member.update_or_create(userid=user["userid"], defaults={**values, "synced_at": now})
+    return changed
 
 
 async def remove_member(userid: str, now: datetime) -> int:
@@ -91,12 +97,13 @@ async def apply_directory(
     departments: list[dict[str, Any]], users: list[dict[str, Any]]
 ) -> DirectorySyncResult:
     now = datetime.now(UTC)
-    await apply_departments(departments, now)
+    departments_changed = await apply_departments(departments, now)
+    members_changed = 0
     for user in users:
-        await apply_member(user, now)
+        members_changed += await apply_member(user, now)
     listed = [u["userid"] for u in users] or [""]
     removed = await Member.filter(active=True).exclude(userid__in=listed).update(active=False, synced_at=now)
-    return DirectorySyncResult(len(departments), len(users), removed)
+    return DirectorySyncResult(len(departments), len(users), removed, departments_changed, members_changed)
 
 
 async def sync_directory(wecom) -> DirectorySyncResult:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.models import GroupChat, GroupMembership
+from bot.models import GroupChat, GroupMembership, TimelineEvent
 from bot.services import from_epoch, timeline
 from bot.wecom.errors import InvalidParameter
 
@@ -18,17 +19,22 @@ async def fetch_group(wecom, chat_id: str) -> dict[str, Any] | None:
         return None
 
 
-async def apply_group(chat_id: str, data: dict[str, Any] | None, occurred_at: datetime | None = None) -> None:
-    """Bring one group and its memberships in line with WeCom; a vanished group counts as dismissed."""
+async def apply_group(
+    chat_id: str, data: dict[str, Any] | None, occurred_at: datetime | None = None
+) -> Counter[str]:
+    """Bring one group and its memberships in line with WeCom; a vanished group counts as dismissed.
+    Returns what changed."""
     now = datetime.now(UTC)
     when = occurred_at or now
+    changes: Counter[str] = Counter()
     chat = await GroupChat.get_or_none(chat_id=chat_id)
     if data is None:
         if chat is not None and not chat.dismissed:
             chat.dismissed, chat.dismissed_at, chat.synced_at = True, when, now
             await chat.save()
-            await _close_stays(chat_id, await _open_stays(chat_id), when)
-        return
+            changes["groups_dismissed"] += 1
+            changes["group_quits"] += await _close_stays(chat, await _open_stays(chat_id), when)
+        return changes
     values = {
         "name": data.get("name", ""),
         "owner": data.get("owner", ""),
@@ -38,50 +44,63 @@ async def apply_group(chat_id: str, data: dict[str, Any] | None, occurred_at: da
         "member_version": data.get("member_version", ""),
         "dismissed": False,
         "dismissed_at": None,
-        "synced_at": now,
     }
     if chat is None:
-        chat = await GroupChat.create(chat_id=chat_id, **values)
+        chat = await GroupChat.create(chat_id=chat_id, synced_at=now, **values)
+        changes["groups_added"] += 1
     else:
-        chat.update_from_dict(values)
+        if any(getattr(chat, k) != v for k, v in values.items()):
+            changes["groups_updated"] += 1
+        chat.update_from_dict({**values, "synced_at": now})
         await chat.save()
     listed = {m["userid"]: m for m in data.get("member_list", [])}
     open_stays = await _open_stays(chat_id)
+    stays, events = [], []
     for member_id, member in listed.items():
         if member_id in open_stays:
             continue
         joined = from_epoch(member.get("join_time")) or when
-        await GroupMembership.create(
-            chat=chat,
-            member_id=member_id,
-            type=int(member.get("type", 2)),
-            join_time=joined,
-            join_scene=int(member.get("join_scene", 0)),
-            invitor=(member.get("invitor") or {}).get("userid", ""),
-            nickname=member.get("group_nickname", "") or member.get("name", ""),
-        )
-        if int(member.get("type", 2)) == 2:
-            payload = {"chat_id": chat_id, "name": chat.name, "join_scene": int(member.get("join_scene", 0))}
-            await timeline.record(
-                member_id, timeline.JOINED_GROUP, joined, userid=chat.owner, payload=payload
+        kind, scene = int(member.get("type", 2)), int(member.get("join_scene", 0))
+        stays.append(
+            GroupMembership(
+                chat=chat,
+                member_id=member_id,
+                type=kind,
+                join_time=joined,
+                join_scene=scene,
+                invitor=(member.get("invitor") or {}).get("userid", ""),
+                nickname=member.get("group_nickname", "") or member.get("name", ""),
             )
+        )
+        if kind == 2:
+            payload = {"chat_id": chat_id, "name": chat.name, "join_scene": scene}
+            events.append(
+                timeline.entry(member_id, timeline.JOINED_GROUP, joined, userid=chat.owner, payload=payload)
+            )
+    if stays:
+        await GroupMembership.bulk_create(stays)
+        await TimelineEvent.bulk_create(events)
+        changes["group_joins"] += len(stays)
     gone = {k: v for k, v in open_stays.items() if k not in listed}
-    await _close_stays(chat_id, gone, when, chat)
+    changes["group_quits"] += await _close_stays(chat, gone, when)
+    return changes
 
 
 async def _open_stays(chat_id: str) -> dict[str, GroupMembership]:
     return {m.member_id: m for m in await GroupMembership.filter(chat_id=chat_id, left_at__isnull=True)}
 
 
-async def _close_stays(chat_id: str, stays: dict[str, GroupMembership], when: datetime, chat=None) -> None:
-    for stay in stays.values():
-        stay.left_at = when
-        await stay.save(update_fields=["left_at"])
-        if stay.type == 2:
-            name = chat.name if chat else ""
-            await timeline.record(
-                stay.member_id, timeline.LEFT_GROUP, when, payload={"chat_id": chat_id, "name": name}
-            )
+async def _close_stays(chat: GroupChat, stays: dict[str, GroupMembership], when: datetime) -> int:
+    if not stays:
+        return 0
+    await GroupMembership.filter(id__in=[s.id for s in stays.values()]).update(left_at=when)
+    payload = {"chat_id": chat.chat_id, "name": chat.name}
+    customers = [s.member_id for s in stays.values() if s.type == 2]
+    if customers:
+        await TimelineEvent.bulk_create(
+            [timeline.entry(ext, timeline.LEFT_GROUP, when, payload=payload) for ext in customers]
+        )
+    return len(stays)
 
 
 async def day_counts(chat_id: str, day_start: datetime, day_end: datetime) -> tuple[int, int]:

@@ -23,6 +23,24 @@ TYPES = (
 )  # fmt: skip
 
 
+def entry(
+    external_userid: str,
+    type: str,
+    occurred_at: datetime,
+    *,
+    userid: str = "",
+    payload: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """An unsaved event, for writers that insert many at once (bulk_create keeps their order)."""
+    return TimelineEvent(
+        external_userid=external_userid,
+        userid=userid,
+        occurred_at=occurred_at,
+        type=type,
+        payload=payload or {},
+    )
+
+
 async def record(
     external_userid: str,
     type: str,
@@ -31,13 +49,9 @@ async def record(
     userid: str = "",
     payload: dict[str, Any] | None = None,
 ) -> TimelineEvent:
-    return await TimelineEvent.create(
-        external_userid=external_userid,
-        userid=userid,
-        occurred_at=occurred_at,
-        type=type,
-        payload=payload or {},
-    )
+    event = entry(external_userid, type, occurred_at, userid=userid, payload=payload)
+    await event.save()
+    return event
 
 
 async def read(

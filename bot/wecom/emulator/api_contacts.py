@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from itertools import chain
 from typing import Any
 
 from .models import Customer, Follow, Tag, TagGroup
@@ -120,7 +121,7 @@ def batch_get_by_user(call: Call) -> dict[str, Any]:
     for userid in userids:
         require_member(state, userid)
     limit = int_arg(call, "limit", 50, 1, 100)
-    follows = [f for userid in userids for f in state.follows_of_member(userid)]
+    follows = list(chain.from_iterable(state.follows_of_member(userid) for userid in userids))
     scope = "batch:" + hashlib.sha1("|".join(userids).encode()).hexdigest()[:12]
     page, next_cursor = paginate(follows, call.arg("cursor"), limit, scope)
     items = []

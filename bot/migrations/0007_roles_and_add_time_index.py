@@ -4,7 +4,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0005_groups")]
+    dependencies = [("models", "0006_sync_run")]
 
     initial = False
 
@@ -24,5 +24,10 @@ class Migration(migrations.Migration):
                 "table_description": "A role given in the console (admins named in settings need no row).",
             },
             bases=["Model"],
+        ),
+        ops.AlterField(
+            model_name="FollowRelation",
+            name="add_time",
+            field=fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False),
         ),
     ]
