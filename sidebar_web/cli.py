@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="keep the demo's data here (default: a temporary directory)")
     p.add_argument("--port", type=int, default=8080, help="server port (default 8080; 0 picks a free one)")
     p.add_argument("--emulator-port", type=int, default=8081, help="emulator port (default 8081)")
+    p.add_argument("--customers", type=int, default=5000, help="customers in the seeded corp (default 5000)")
     return parser
 
 
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from sidebar_web import commands
+    from sidebar_web import commands, demo
 
     if args.command == "serve":
         return commands.serve(settings, worker=not args.no_worker)
@@ -106,7 +107,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         limit = getattr(args, "limit", 50)
         return asyncio.run(commands.inbox(settings, action, getattr(args, "event_id", None), limit))
     if args.command == "demo":
-        return asyncio.run(commands.demo(settings, args.data_dir, args.port, args.emulator_port))
+        if args.customers < 0:
+            print("scrm: demo --customers must not be negative", file=sys.stderr)
+            return 2
+        return asyncio.run(demo.demo(settings, args.data_dir, args.port, args.emulator_port, args.customers))
     raise AssertionError(args.command)  # argparse only accepts the commands above
 
 

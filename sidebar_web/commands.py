@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
-import tempfile
 
 from aiohttp import web
 
@@ -62,15 +60,12 @@ async def migrate(settings: Settings, *, check: bool) -> int:
         await db.close_db()
 
 
-async def sync(settings: Settings, *, restart: bool) -> int:
-    """A full sync with a progress bar per phase; an interrupted one resumes unless `restart`."""
+async def sync_with_bars(client, settings: Settings, *, restart: bool = False):
+    """Run a full sync drawing a progress bar per phase in the terminal (`scrm sync`, `scrm demo`)."""
     from tqdm import tqdm
 
     from bot.services import sync as sync_service
-    from bot.wecom.errors import WeComError
 
-    require_wecom_api(settings)
-    await db.open_db(settings)
     bars: dict[str, tqdm] = {}
 
     def progress(p: sync_service.Progress) -> None:
@@ -83,11 +78,25 @@ async def sync(settings: Settings, *, restart: bool) -> int:
         bar.set_postfix_str(f"{p.changes} changes", refresh=False)
 
     try:
+        return await sync_service.run_sync(
+            client, stale_after=settings.sync.stale_after, restart=restart, progress=progress
+        )
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+async def sync(settings: Settings, *, restart: bool) -> int:
+    """A full sync with a progress bar per phase; an interrupted one resumes unless `restart`."""
+    from bot.services import sync as sync_service
+    from bot.wecom.errors import WeComError
+
+    require_wecom_api(settings)
+    await db.open_db(settings)
+    try:
         async with runtime.http_session() as session:
             client = runtime.wecom_client(session, settings)
-            result = await sync_service.run_sync(
-                client, stale_after=settings.sync.stale_after, restart=restart, progress=progress
-            )
+            result = await sync_with_bars(client, settings, restart=restart)
     except sync_service.SyncBusy as exc:
         print(f"scrm: {exc}", file=sys.stderr)
         return 1
@@ -95,8 +104,6 @@ async def sync(settings: Settings, *, restart: bool) -> int:
         print(f"scrm: sync stopped: {exc}; `scrm sync` resumes it", file=sys.stderr)
         return 1
     finally:
-        for bar in bars.values():
-            bar.close()
         await db.close_db()
     how = "resumed and finished" if result.resumed else "finished"
     print(f"sync {how} (run {result.run_id}): {result.describe()}")
@@ -128,7 +135,7 @@ async def inbox(settings: Settings, action: str, event_id: int | None, limit: in
         await db.close_db()
 
 
-async def _wait_for_signal() -> None:
+async def wait_for_signal() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -136,7 +143,7 @@ async def _wait_for_signal() -> None:
     await stop.wait()
 
 
-def _url(runner: web.AppRunner, host: str) -> str:
+def url_of(runner: web.AppRunner, host: str) -> str:
     port = runner.addresses[0][1]
     return f"http://{host}:{port}"
 
@@ -157,13 +164,13 @@ async def emulator(
     emu = Emulator(corp, retries=e.callback_retries, callback_timeout=e.callback_timeout)
     host = host or e.host
     runner = await run_emulator(emu, host, e.port if port is None else port)
-    base = _url(runner, host)
+    base = url_of(runner, host)
     _print_corp(corp, base)
     if callback_url:
         await emu.callbacks.configure(callback_url)
         print(f"callback URL verified: {callback_url}", flush=True)
     try:
-        await _wait_for_signal()
+        await wait_for_signal()
     finally:
         await runner.cleanup()
     return 0
@@ -182,60 +189,3 @@ def _print_corp(corp, base: str) -> None:
         f"  control          {base}/_emulator/config",
         flush=True,
     )
-
-
-async def demo(settings: Settings, data_dir: str | None, port: int, emulator_port: int) -> int:
-    """Emulator + server + worker in one process, the emulator delivering callbacks to the server."""
-    from bot.wecom.emulator import CorpConfig, Emulator, run_emulator
-    from sidebar_web.app import create_app
-
-    tmp = None
-    if data_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="scrm-demo-")
-        data_dir = tmp.name
-    os.makedirs(data_dir, exist_ok=True)
-    host = settings.server.host
-    corp = CorpConfig.generate()
-    emu = Emulator(
-        corp, retries=settings.emulator.callback_retries, callback_timeout=settings.emulator.callback_timeout
-    )
-    emu_runner = await run_emulator(emu, host, emulator_port)
-    emu_url = _url(emu_runner, host)
-    settings = settings.replace(
-        data={"dir": data_dir},
-        database={"url": ""},
-        wecom={
-            "corp_id": corp.corp_id,
-            "token": corp.token,
-            "encoding_aes_key": corp.encoding_aes_key,
-            "agent_id": corp.agent_id,
-            "agent_secret": corp.agent_secret,
-            "contact_secret": corp.contact_secret,
-            "api_base_url": emu_url,
-        },
-    )
-    runner = web.AppRunner(create_app(settings), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    server_url = _url(runner, host)
-    try:
-        await emu.callbacks.configure(f"{server_url}/wecom/callback")
-        print(
-            "scrm demo is running (Ctrl+C stops it)\n"
-            f"  server           {server_url}\n"
-            f"  health           {server_url}/healthz\n"
-            f"  WeCom emulator   {emu_url}/_emulator/config\n"
-            f"  user actions     POST {emu_url}/_emulator/actions/<name> (state: GET /_emulator/customers)\n"
-            f"  callback URL     {server_url}/wecom/callback (verified by the emulator)\n"
-            f"  corp_id          {corp.corp_id}\n"
-            f"  data directory   {data_dir}{' (temporary)' if tmp else ''}",
-            flush=True,
-        )
-        await _wait_for_signal()
-    finally:
-        await runner.cleanup()
-        await emu_runner.cleanup()
-        if tmp:
-            tmp.cleanup()
-    return 0

@@ -60,6 +60,15 @@ class ContactActions(ActionsBase):
         self._contact_event("del_follow_user", userid, external_userid)
         return {"change_type": "del_follow_user", "userid": userid, "external_userid": external_userid}
 
+    def announce_lost(self, userid: str, external_userid: str) -> dict[str, Any]:
+        """Send del_follow_user for a relation the state already holds as lost: the callback WeCom sent
+        when it happened, for a server that should have been listening then (the seeded demo corp)."""
+        follow = self._follow(userid, external_userid, live=False)
+        if not follow.lost:
+            raise ActionError(f"{external_userid!r} has not deleted {userid!r}")
+        self._contact_event("del_follow_user", userid, external_userid)
+        return {"change_type": "del_follow_user", "userid": userid, "external_userid": external_userid}
+
     def member_deletes_customer(
         self, userid: str, external_userid: str, by_transfer: bool = False
     ) -> dict[str, Any]:
