@@ -11,7 +11,6 @@ import asyncio
 import logging
 import os
 import secrets
-import socket
 import tempfile
 
 from aiohttp import web
@@ -19,15 +18,9 @@ from aiohttp import web
 from bot import inbox, runtime
 from bot.appkeys import HTTP
 from bot.settings import Settings
-from sidebar_web.commands import sync_with_bars, url_of, wait_for_signal
+from sidebar_web.commands import free_port, sync_with_bars, url_of, wait_for_signal
 
 log = logging.getLogger(__name__)
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 async def demo(
@@ -43,7 +36,7 @@ async def demo(
         data_dir = tmp.name
     os.makedirs(data_dir, exist_ok=True)
     host = settings.server.host
-    port = port or _free_port(host)  # links in pages and in the emulator need the port before start
+    port = port or free_port(host)  # links in pages and in the emulator need the port before start
     server_url = f"http://{host}:{port}"
     corp = CorpConfig.generate()
     emu = Emulator(

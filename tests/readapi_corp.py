@@ -22,6 +22,7 @@ from yarl import URL
 from bot.appkeys import WECOM
 from bot.services import directory, tags
 from sidebar_web.app import create_app
+from sidebar_web.commands import free_port
 from tests.conftest import settled
 
 TOKEN = "readapi-token-0123456789abcdefghijklmnop"
@@ -35,6 +36,7 @@ class Corp:
     ids: dict[str, str] = field(default_factory=dict)  # c1..c6 -> external_userid
     tags: dict[str, str] = field(default_factory=dict)  # A, B -> tag_id
     chat_id: str = ""
+    emulator_url: str = ""
 
     def name_of(self, external_userid: str) -> str:
         return next(k for k, v in self.ids.items() if v == external_userid)
@@ -123,15 +125,18 @@ async def populate(corp: Corp, clock) -> None:
 
 @pytest.fixture
 async def company(aiohttp_client, make_settings, emulator, emulator_server, emulator_clock) -> Corp:
-    base = str(emulator_server.make_url(""))
+    base = str(emulator_server.make_url("")).rstrip("/")
+    port = free_port()  # known before start: WeCom's OAuth page sends browsers back to public_url
     settings = make_settings(
         api_base_url=base,
-        wecom={"oauth_url": base.rstrip("/") + "/_emulator/oauth/authorize"},
+        server={"public_url": f"http://127.0.0.1:{port}"},
+        wecom={"oauth_url": base + "/_emulator/oauth/authorize"},
         access={"admins": ("ops",), "department_admins": {"kflead": (4,)}, "api_tokens": (TOKEN,)},
     )
-    client = await aiohttp_client(create_app(settings))
+    client = await aiohttp_client(create_app(settings), server_kwargs={"port": port})
+    emulator.mirror_link = f"http://127.0.0.1:{port}/console/customers/{{external_userid}}"
     await emulator.callbacks.configure(str(client.make_url("/wecom/callback")))
-    company = Corp(client, emulator)
+    company = Corp(client, emulator, emulator_url=base)
     await populate(company, emulator_clock)
     yield company
     await emulator.callbacks.close()

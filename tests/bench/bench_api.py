@@ -28,7 +28,7 @@ from bot.models import Customer, Department, FollowRelation, Member, Tag, TagGro
 from bot.settings import load
 from bot.wecom.emulator import CorpConfig
 from sidebar_web.app import create_app
-from tests.bench.bench_ingest import free_port
+from sidebar_web.commands import free_port
 
 TOKEN = "bench-token-0123456789abcdefghijklmnopqrstuv"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

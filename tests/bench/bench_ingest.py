@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,13 +22,8 @@ import aiohttp
 
 from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.emulator import CorpConfig
+from sidebar_web.commands import free_port
 from tests.callbacks import contact_event_xml
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def wait_ready(url: str) -> None:
