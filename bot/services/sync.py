@@ -8,7 +8,6 @@ synced_at, older than the run's start, instead of by holding every id in memory.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -104,9 +103,7 @@ async def run_sync(
         await _release(run, SyncRun.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
         raise
     finally:
-        beat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beat
+        await _stop(beat)
     await _release(run, SyncRun.DONE, "")
     result = SyncResult(row.id, resumed, run.changes, run.reads)
     log.info("sync (run %d, %s%s): %s", row.id, trigger, ", resumed" if resumed else "", result.describe())
@@ -356,8 +353,14 @@ async def _ahead(items: AsyncIterator[T]) -> AsyncIterator[T]:
             nxt = asyncio.ensure_future(anext(items))
             yield item
     finally:
-        if not nxt.done():
-            nxt.cancel()
-        with contextlib.suppress(BaseException):
-            await nxt
+        await _stop(nxt)
         await items.aclose()
+
+
+async def _stop(task: asyncio.Future) -> None:
+    """Cancel a helper task and wait for it; asyncio.wait, unlike awaiting the task under a suppress,
+    never swallows a cancel aimed at the caller."""
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved: a failed prefetch nobody waits for is not an error
