@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -100,7 +99,6 @@ class Scheduler:
 
     async def stop(self) -> None:
         self._scheduler.shutdown(wait=False)
-        if self._auto is not None and not self._auto.done():
+        if self._auto is not None:
             self._auto.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._auto
+            await asyncio.wait([self._auto])

@@ -346,8 +346,8 @@ def _check_sync(y: SyncSettings) -> None:
         raise SettingsError(
             "sync.reconcile_cron", f"must be a crontab line such as '0 3 * * *' ({exc})"
         ) from None
-    if y.stale_after <= 0:
-        raise SettingsError("sync.stale_after", "must be above 0")
+    if y.stale_after < 30:
+        raise SettingsError("sync.stale_after", "must be at least 30 (a running sync beats every 10 s)")
 
 
 def require_wecom_api(s: Settings) -> None:

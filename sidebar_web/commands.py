@@ -104,6 +104,9 @@ async def sync(settings: Settings, *, restart: bool) -> int:
     except WeComError as exc:
         print(f"scrm: sync stopped: {exc}; `scrm sync` resumes it", file=sys.stderr)
         return 1
+    except asyncio.CancelledError:  # Ctrl-C: the run is recorded as interrupted, at its last page
+        print("scrm: sync interrupted; `scrm sync` resumes it", file=sys.stderr)
+        raise
     finally:
         await db.close_db()
     how = "resumed and finished" if result.resumed else "finished"

@@ -203,3 +203,28 @@ async def test_scrm_sync_draws_progress_resumes_or_restarts_and_names_a_missing_
         "scrm: setting wecom.contact_secret (SCRM_WECOM__CONTACT_SECRET): "
         "is required to read the directory and customers from WeCom"
     )
+
+
+async def test_groups_are_listed_per_owner_when_the_app_sees_over_1000_members(
+    live_database, emulator, client
+):
+    from bot.models import GroupChat
+
+    build_corp(emulator.state, customers=50, staff=3, groups=3)
+    for i in range(1000):
+        emulator.state.add_member(f"extra{i:04d}", department=[2])
+    long_ago = datetime(2024, 1, 1, tzinfo=UTC)
+    await GroupChat.create(chat_id="wrStaffGone", owner="staff01", synced_at=long_ago)
+    await GroupChat.create(chat_id="wrOwnerLeft", owner="departed", synced_at=long_ago)
+
+    await sync.run_sync(client)
+    mirror = await mirrored()
+    assert {k: v for k, v in mirror.items() if k != "groups"} == {
+        k: v for k, v in expected(emulator.state).items() if k != "groups"
+    }
+    # WeCom refused the unfiltered list once (81017), then 1003 members were asked about 100 at a time.
+    assert emulator.calls["externalcontact/groupchat/list"] == 1 + 11
+    assert (await GroupChat.get(chat_id="wrStaffGone")).dismissed, "an asked-about owner's group WeCom lacks"
+    # A group whose owner left cannot be listed per owner at all: absent from the list proves nothing.
+    assert not (await GroupChat.get(chat_id="wrOwnerLeft")).dismissed
+    assert mirror["groups"] == {**expected(emulator.state)["groups"], "wrOwnerLeft": ("", "departed")}

@@ -8,7 +8,6 @@ synced_at, older than the run's start, instead of by holding every id in memory.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +21,7 @@ from tortoise.transactions import in_transaction
 from bot.models import Customer, GroupChat, Member, SyncRun
 from bot.services import customers, directory, groups, tags
 from bot.wecom.client import BATCH_USERIDS
+from bot.wecom.errors import WeComError
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ T = TypeVar("T")
 PHASES = ("directory", "tags", "customers", "unlisted", "groups", "dismissed")
 PAGE_LIMIT = 100  # batch/get_by_user's largest page
 GROUP_PAGE_LIMIT = 1000  # groupchat/list's largest page
+OWNER_FILTER_MAX = 100  # groupchat/list's owner_filter.userid_list limit
+TOO_MANY_OWNERS = 81017
 HEARTBEAT_SECONDS = 10.0
 
 # What a count means in a log line, singular and plural.
@@ -104,9 +106,7 @@ async def run_sync(
         await _release(run, SyncRun.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
         raise
     finally:
-        beat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beat
+        await _stop(beat)
     await _release(run, SyncRun.DONE, "")
     result = SyncResult(row.id, resumed, run.changes, run.reads)
     log.info("sync (run %d, %s%s): %s", row.id, trigger, ", resumed" if resumed else "", result.describe())
@@ -307,23 +307,47 @@ async def _unlisted(wecom, run: _Run) -> None:
 
 
 async def _groups(wecom, run: _Run) -> None:
-    """Every group from groupchat/list (cursor), each read with groupchat/get and applied on its own."""
+    """Every group from groupchat/list (cursor), each read with groupchat/get and applied on its own.
+
+    WeCom refuses an unfiltered list when the app sees more than 1000 members (81017): the list is then
+    read per 100 owners, the active members of the directory just synced."""
     checkpoint = run.row.checkpoint or {"cursor": "", "index": 0}
+    if checkpoint.get("done"):
+        return
+    owners = await _owners() if "owners" in checkpoint else None
 
     async def chats() -> AsyncIterator[tuple[str, dict[str, Any] | None, dict[str, Any]]]:
-        cursor, skip = checkpoint["cursor"], checkpoint["index"]
-        while True:
-            page = await wecom.groupchat_list(cursor=cursor, limit=GROUP_PAGE_LIMIT)
+        nonlocal owners
+        cursor, skip, chunk = checkpoint["cursor"], checkpoint["index"], checkpoint.get("owners", 0)
+        while owners is None or chunk < len(owners):
+            mode = {} if owners is None else {"owners": chunk}
+            try:
+                page = await wecom.groupchat_list(
+                    owner_userids=None if owners is None else owners[chunk],
+                    cursor=cursor,
+                    limit=GROUP_PAGE_LIMIT,
+                )
+            except WeComError as exc:
+                if exc.errcode != TOO_MANY_OWNERS or owners is not None:
+                    raise
+                owners, chunk = await _owners(), 0
+                run.reads["group_owner_chunks"] = len(owners)
+                continue
             listed = page.get("group_chat_list", [])
             following = page.get("next_cursor") or ""
             for index, item in enumerate(listed[skip:], start=skip + 1):
                 data = await groups.fetch_group(wecom, item["chat_id"])
-                done = index == len(listed)
-                after = {"cursor": following, "index": 0} if done else {"cursor": cursor, "index": index}
+                after = {"cursor": cursor, "index": index, **mode}
+                if index == len(listed):  # the next item comes from the next page, the next owners, or none
+                    after = {"cursor": following, "index": 0, **mode}
+                    if not following:
+                        after = {"done": True} if owners is None else {**after, "owners": chunk + 1}
                 yield item["chat_id"], data, after
-            if not following:
-                return
             cursor, skip = following, 0
+            if not following:
+                if owners is None:
+                    return
+                chunk += 1
 
     async for chat_id, data, after in _ahead(chats()):
         apply = lambda chat_id=chat_id, data=data: groups.apply_group(chat_id, data)  # noqa: E731
@@ -331,16 +355,26 @@ async def _groups(wecom, run: _Run) -> None:
         run.report("groups", 1)
 
 
+async def _owners() -> list[list[str]]:
+    """Active members in chunks of 100, groupchat/list's owner_filter limit."""
+    userids = sorted(await Member.filter(active=True).values_list("userid", flat=True))
+    return [userids[i : i + OWNER_FILTER_MAX] for i in range(0, len(userids), OWNER_FILTER_MAX)]
+
+
 async def _dismissed(wecom, run: _Run) -> None:
-    """Groups groupchat/list no longer names were dismissed."""
+    """Groups groupchat/list no longer names were dismissed. When the list was read per owner, a group of
+    an owner who left could not be listed at all, so only groups of the owners asked about count."""
+    stale = GroupChat.filter(dismissed=False, synced_at__lt=run.row.started_at)
+    if run.reads["group_owner_chunks"]:
+        stale = stale.filter(owner__in=await Member.filter(active=True).values_list("userid", flat=True))
     while True:
-        stale = await GroupChat.filter(dismissed=False, synced_at__lt=run.row.started_at).limit(100)
-        if not stale:
+        chats = await stale.limit(100)
+        if not chats:
             return
-        for chat in stale:
+        for chat in chats:
             apply = lambda chat_id=chat.chat_id: groups.apply_group(chat_id, None)  # noqa: E731
             await _step(run, "dismissed", {}, apply, {})
-        run.report("dismissed", len(stale))
+        run.report("dismissed", len(chats))
 
 
 async def _ahead(items: AsyncIterator[T]) -> AsyncIterator[T]:
@@ -356,8 +390,14 @@ async def _ahead(items: AsyncIterator[T]) -> AsyncIterator[T]:
             nxt = asyncio.ensure_future(anext(items))
             yield item
     finally:
-        if not nxt.done():
-            nxt.cancel()
-        with contextlib.suppress(BaseException):
-            await nxt
+        await _stop(nxt)
         await items.aclose()
+
+
+async def _stop(task: asyncio.Future) -> None:
+    """Cancel a helper task and wait for it; asyncio.wait, unlike awaiting the task under a suppress,
+    never swallows a cancel aimed at the caller."""
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved: a failed prefetch nobody waits for is not an error

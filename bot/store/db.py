@@ -44,6 +44,10 @@ def tortoise_config(settings: Settings, extra_apps: dict | None = None) -> dict:
                 "database": parts.path.lstrip("/"),
                 "minsize": 1,
                 "maxsize": 10,
+                # asyncpg prepares every statement, and PostgreSQL then reuses a generic plan made while a
+                # table was small: a full sync filling follow_relation from empty kept seq-scanning it
+                # (4.5 times slower over 50 000 customers). Custom plans follow the table as it grows.
+                "server_settings": {"plan_cache_mode": "force_custom_plan"},
             },
         }
     else:
