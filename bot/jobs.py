@@ -47,7 +47,7 @@ def _reconcile_trigger(settings: Settings) -> BaseTrigger | None:
     s = settings.sync
     if not s.reconcile_enabled:
         return None
-    return CronTrigger.from_crontab(s.reconcile_cron, timezone=ZoneInfo(s.timezone))
+    return CronTrigger.from_crontab(s.reconcile_cron, timezone=ZoneInfo(settings.server.timezone))
 
 
 JOBS = (Job("reconcile", _reconcile_trigger, reconcile),)
@@ -79,7 +79,7 @@ class Scheduler:
     def __init__(self, settings: Settings, wecom: object, jobs: tuple[Job, ...] = JOBS):
         self.ctx = JobContext(settings, wecom)
         self.jobs = jobs
-        self._scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.sync.timezone))
+        self._scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.server.timezone))
         self._auto: asyncio.Task[None] | None = None
 
     def start(self) -> None:

@@ -106,7 +106,6 @@ class SyncSettings:
     auto_when_empty: bool = True
     reconcile_enabled: bool = True
     reconcile_cron: str = "0 3 * * *"
-    timezone: str = "Asia/Shanghai"
     stale_after: float = 120.0
 
 
@@ -305,7 +304,7 @@ def validate(s: Settings) -> Settings:
         raise SettingsError("inbox.retry_base_delay", "must not be negative")
     _check_timezone(s.server.timezone)
     _check_access(s.access)
-    _check_sync(s.sync)
+    _check_sync(s.sync, s.server.timezone)
     return s
 
 
@@ -331,17 +330,11 @@ def _check_access(a: AccessSettings) -> None:
         raise SettingsError("access.session_hours", "must be above 0")
 
 
-def _check_sync(y: SyncSettings) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+def _check_sync(y: SyncSettings, timezone: str) -> None:
     from apscheduler.triggers.cron import CronTrigger
 
     try:
-        zone = ZoneInfo(y.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError("sync.timezone", "must be an IANA time zone such as Asia/Shanghai") from None
-    try:
-        CronTrigger.from_crontab(y.reconcile_cron, timezone=zone)
+        CronTrigger.from_crontab(y.reconcile_cron, timezone=ZoneInfo(timezone))
     except ValueError as exc:
         raise SettingsError(
             "sync.reconcile_cron", f"must be a crontab line such as '0 3 * * *' ({exc})"
