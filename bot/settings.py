@@ -86,6 +86,8 @@ class EmulatorSettings:
     port: int = 8081
     callback_retries: int = 3
     callback_timeout: float = 5.0
+    # Serve a stand-in for the WeCom client's JS-SDK so the sidebar works in a normal browser (demo, tests).
+    jssdk_shim: bool = False
 
 
 @dataclass(frozen=True)

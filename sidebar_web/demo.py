@@ -69,6 +69,7 @@ async def demo(
             "api_tokens": (token,),
         },
         sync={"auto_when_empty": False},  # the demo syncs in the foreground, with a progress bar
+        emulator={"jssdk_shim": True},  # the sidebar works in a normal browser
     )
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None)
@@ -125,6 +126,7 @@ def _print_urls(
         f"  console          {server_url}/console/\n"
         f"                   log in as the admin {admin}, a department admin {department_admins},"
         " or any staff member\n"
+        f"  sidebar          {server_url}/sidebar/try  (pick a chat as if in WeCom's chat toolbar)\n"
         f"  emulator console {emu_url}/_emulator/  (act as customers and staff, watch callbacks arrive)\n"
         f"  read API         curl -H 'Authorization: Bearer {token}' {server_url}/api/v1/customers?limit=5\n"
         f"  OpenAPI          {server_url}/api/v1/openapi.json\n"

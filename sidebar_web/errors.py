@@ -20,9 +20,13 @@ PAGES = {
 }
 
 
+# Answered in JSON: the API, and the sidebar's signature endpoint its script fetches.
+JSON_PATHS = ("/api/", "/sidebar/jssdk-config")
+
+
 def error_response(request: web.Request, status: int, detail: str = "", param: str = "") -> web.Response:
     title, message = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
-    if request.path.startswith("/api/"):
+    if request.path.startswith(JSON_PATHS):
         body = {"error": detail or title, "status": status}
         if param:  # a bad query parameter, named so a client can point at it
             body["param"] = param

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
+from bot.services import timeline
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -23,6 +25,19 @@ ADD_WAYS = {
     6: "微信联系人", 7: "微信好友申请", 8: "第三方应用", 9: "搜索邮箱", 10: "视频号", 201: "内部成员共享",
     202: "管理员/负责人分配",
 }  # fmt: skip
+
+
+TIMELINE_LABELS = {
+    timeline.ADDED: "添加好友",
+    timeline.LOST: "客户删除了员工（流失）",
+    timeline.DELETED_BY_STAFF: "员工删除了客户",
+    timeline.REMARK_CHANGED: "修改备注",
+    timeline.TAGS_ADDED: "打上标签",
+    timeline.TAGS_REMOVED: "移除标签",
+    timeline.TRANSFER_FAILED: "客户接替失败",
+    timeline.JOINED_GROUP: "加入客户群",
+    timeline.LEFT_GROUP: "退出客户群",
+}
 
 
 def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:

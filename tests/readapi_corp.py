@@ -132,6 +132,7 @@ async def company(aiohttp_client, make_settings, emulator, emulator_server, emul
         server={"public_url": f"http://127.0.0.1:{port}"},
         wecom={"oauth_url": base + "/_emulator/oauth/authorize"},
         access={"admins": ("ops",), "department_admins": {"kflead": (4,)}, "api_tokens": (TOKEN,)},
+        emulator={"jssdk_shim": True},
     )
     client = await aiohttp_client(create_app(settings), server_kwargs={"port": port})
     emulator.mirror_link = f"http://127.0.0.1:{port}/console/customers/{{external_userid}}"

@@ -9,19 +9,7 @@ from bot.services import reads, scope, timeline
 from sidebar_web.api.params import PAGING, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.customer_search import search_customers
-from sidebar_web.render import render
-
-TIMELINE_LABELS = {
-    timeline.ADDED: "添加好友",
-    timeline.LOST: "客户删除了员工（流失）",
-    timeline.DELETED_BY_STAFF: "员工删除了客户",
-    timeline.REMARK_CHANGED: "修改备注",
-    timeline.TAGS_ADDED: "打上标签",
-    timeline.TAGS_REMOVED: "移除标签",
-    timeline.TRANSFER_FAILED: "客户接替失败",
-    timeline.JOINED_GROUP: "加入客户群",
-    timeline.LEFT_GROUP: "退出客户群",
-}
+from sidebar_web.render import TIMELINE_LABELS, render
 
 
 async def _page(request: web.Request, template: str, **context) -> web.Response:

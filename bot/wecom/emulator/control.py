@@ -123,6 +123,40 @@ async def messages(request: web.Request) -> web.Response:
     return _json(_emu(request).state.messages)
 
 
+# The sidebar's JS-SDK stand-in runs on the server's page (another origin) and reports here.
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Content-Type"}
+
+
+async def chat_messages(request: web.Request) -> web.Response:
+    return _json(_emu(request).state.chat_messages)
+
+
+async def send_chat_message(request: web.Request) -> web.Response:
+    """What the WeCom client does on sendChatMessage: the member sends the message into the open chat."""
+    if request.method == "OPTIONS":
+        return web.Response(headers=_CORS)
+    try:
+        body = await request.json()
+    except ValueError:
+        return web.json_response({"errMsg": "sendChatMessage:fail invalid json"}, status=400, headers=_CORS)
+    msgtype = body.get("msgtype")
+    emu = _emu(request)
+    if msgtype not in {"text", "image", "video", "file", "news", "miniprogram"}:
+        return web.json_response(
+            {"errMsg": "sendChatMessage:fail invalid msgtype"}, status=400, headers=_CORS
+        )
+    if msgtype == "news" and not (body.get("news") or {}).get("link"):
+        return web.json_response(
+            {"errMsg": "sendChatMessage:fail news.link required"}, status=400, headers=_CORS
+        )
+    if not (body.get("userid") in emu.state.members and (body.get("external_userid") or body.get("chat_id"))):
+        return web.json_response(
+            {"errMsg": "sendChatMessage:fail without context of external contact"}, status=400, headers=_CORS
+        )
+    emu.state.chat_messages.append({**body, "time": emu.state.now()})
+    return web.json_response({"errMsg": "sendChatMessage:ok"}, headers=_CORS)
+
+
 async def welcome_messages(request: web.Request) -> web.Response:
     return _json(_emu(request).state.welcome_messages)
 
@@ -254,6 +288,7 @@ def setup_control_routes(app: web.Application) -> None:
         ("contact_ways", contact_ways),
         ("mass_tasks", mass_tasks),
         ("messages", messages),
+        ("chat_messages", chat_messages),
         ("welcome_messages", welcome_messages),
         ("deliveries", deliveries),
         ("oauth/authorize", oauth_authorize),
@@ -270,3 +305,6 @@ def setup_control_routes(app: web.Application) -> None:
         ("actions/{name}", action),
     ]:
         r.add_post(f"/_emulator/{path}", handler, name=_route_name(path))
+    r.add_route(
+        "*", "/_emulator/jssdk/send_chat_message", send_chat_message, name="emulator_send_chat_message"
+    )

@@ -62,6 +62,8 @@ class CorpState:
         self.welcome_messages: list[dict[str, Any]] = []
         self.oauth_codes: dict[str, OAuthCode] = {}
         self.messages: list[dict[str, Any]] = []  # every message/send received, for tests to inspect
+        # what staff sent into chats from a sidebar page (JS-SDK sendChatMessage), in demo and tests
+        self.chat_messages: list[dict[str, Any]] = []
         self.default_welcome: set[str] = set()  # members with an admin-configured welcome: no WelcomeCode
         self.tickets: dict[str, tuple[str, float]] = {}  # "corp" / "agent" -> (jsapi ticket, expires_at)
 

@@ -1,0 +1,18 @@
+"""The staff sidebar (聊天工具栏) under /sidebar/: mobile H5 in WeUI."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sidebar_web.sidebar import views
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/sidebar/", views.entry, name="sidebar")
+    r.add_get("/sidebar/jssdk-config", views.jssdk_config, name="sidebar_jssdk_config")
+    r.add_get("/sidebar/try", views.try_it, name="sidebar_try")
+    r.add_get("/sidebar/customers/{external_userid}", views.customer, name="sidebar_customer")
+    r.add_post("/sidebar/customers/{external_userid}/tags", views.toggle_tag, name="sidebar_tags")
+    r.add_post("/sidebar/customers/{external_userid}/remark", views.save_remark, name="sidebar_remark")
+    r.add_get("/sidebar/groups/{chat_id}", views.group, name="sidebar_group")

@@ -1,0 +1,52 @@
+"""The sidebar in headless Chromium through the JS-SDK stand-in: open a chat, tag, remark, timeline, group."""
+
+from __future__ import annotations
+
+from tests.e2e.test_console_in_browser import browser, pytestmark, shot  # noqa: F401  (fixture and marks)
+
+
+async def test_staff_open_a_customer_from_the_toolbar_tag_them_and_edit_the_remark(company, browser):  # noqa: F811
+    server = str(company.client.make_url("")).rstrip("/")
+    ext = company.ids["c1"]
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    await page.goto(f"{server}/sidebar/try")
+    await page.get_by_text("张三").first.click()  # WeCom's login (the emulator's stand-in) as s1
+    await page.wait_for_url(f"{server}/sidebar/try")
+    await shot(page, "sidebar-try")
+    # Opening the chat: the entry page registers the JS-SDK, asks for the chat, and goes to the customer.
+    await page.get_by_role("link", name="王小明").click()
+    await page.wait_for_url(f"{server}/sidebar/customers/{ext}")
+    await page.get_by_role("heading", name="王小明").wait_for()
+    assert await page.locator("button.tag.on").all_inner_texts() == ["A类"]
+    await shot(page, "sidebar-customer")
+
+    await page.get_by_role("button", name="B类").click()
+    await page.get_by_text("已添加标签").wait_for()
+    assert sorted(await page.locator("button.tag.on").all_inner_texts()) == ["A类", "B类"]
+    assert company.tags["B"] in company.emulator.state.follows[("s1", ext)].tag_ids
+
+    await page.get_by_label("备注").fill("王经理")
+    await page.get_by_role("button", name="保存").click()
+    await page.get_by_text("备注已保存").wait_for()
+    assert company.emulator.state.follows[("s1", ext)].remark == "王经理"
+
+    await page.reload()
+    timeline = page.locator("#timeline")
+    await timeline.get_by_text("修改备注").wait_for()
+    assert await timeline.get_by_text("打上标签").count() == 2  # A at first, B just now
+    await shot(page, "sidebar-customer-edited")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+
+
+async def test_a_group_chat_opens_the_group_card_and_another_staff_members_customer_is_404(company, browser):  # noqa: F811
+    server = str(company.client.make_url("")).rstrip("/")
+    page = await browser.new_page(viewport={"width": 320, "height": 640})
+    await page.goto(f"{server}/sidebar/try")
+    await page.get_by_text("张三").first.click()
+    await page.get_by_role("link", name="展会客户群").click()
+    await page.get_by_text("今日入群").wait_for()
+    assert "/sidebar/groups/" in page.url
+    await shot(page, "sidebar-group")
+    response = await page.goto(f"{server}/sidebar/customers/{company.ids['c2']}")  # s2's customer
+    assert response.status == 404 and await page.get_by_text("找不到这位客户").count() == 1
+    await shot(page, "sidebar-404")
