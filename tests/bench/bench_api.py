@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import resource
 import statistics
@@ -24,7 +25,8 @@ import aiohttp
 from aiohttp import web
 from tortoise import connections
 
-from bot.models import Customer, Department, FollowRelation, Member, Tag, TagGroup
+from bot.models import Customer, Department, FollowRelation, Member, Tag, TagGroup, TimelineEvent
+from bot.services import timeline
 from bot.settings import load
 from bot.wecom.emulator import CorpConfig
 from sidebar_web.app import create_app
@@ -33,6 +35,7 @@ from sidebar_web.commands import free_port
 TOKEN = "bench-token-0123456789abcdefghijklmnopqrstuv"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+EVENT_TYPES = (timeline.ADDED, timeline.TAGS_ADDED, timeline.REMARK_CHANGED, timeline.TAGS_REMOVED)
 STATES = [
     "展会-2026上海",
     "官网咨询",
@@ -45,7 +48,7 @@ STATES = [
 ]
 
 
-async def populate(customers: int, rng: random.Random) -> dict:
+async def populate(customers: int, rng: random.Random, timeline_events: int = 0) -> dict:
     now = datetime.now(UTC)
     await Department.bulk_create(
         [
@@ -69,7 +72,7 @@ async def populate(customers: int, rng: random.Random) -> dict:
             await Tag.create(tag_id=f"etT{g}{t}", group=group, name=f"标签{g}{t}", synced_at=now)
             tag_ids.append(f"etT{g}{t}")
     start = now - timedelta(days=540)
-    batch_c, batch_r = [], []
+    batch_c, batch_r, batch_t = [], [], []
     for n in range(customers):
         ext = f"wm{n:030d}"
         lost = rng.random() < 0.05
@@ -99,14 +102,28 @@ async def populate(customers: int, rng: random.Random) -> dict:
                     synced_at=now,
                 )  # fmt: skip
             )
+        batch_t += [
+            TimelineEvent(
+                external_userid=ext,
+                userid=followers[0],
+                type=rng.choice(EVENT_TYPES),
+                occurred_at=start + timedelta(seconds=rng.randrange(540 * 86400)),
+                payload={"names": ["标签"], "state": "官网咨询", "remark": name},
+            )
+            for _ in range(timeline_events)
+        ]
         if len(batch_c) >= 5000:
-            await Customer.bulk_create(batch_c)
-            await FollowRelation.bulk_create(batch_r)
-            batch_c, batch_r = [], []
-    if batch_c:
-        await Customer.bulk_create(batch_c)
-        await FollowRelation.bulk_create(batch_r)
+            await _write(batch_c, batch_r, batch_t)
+            batch_c, batch_r, batch_t = [], [], []
+    await _write(batch_c, batch_r, batch_t)
     return {"tags": tag_ids, "staff": staff}
+
+
+async def _write(customers: list, relations: list, events: list) -> None:
+    await Customer.bulk_create(customers)
+    await FollowRelation.bulk_create(relations)
+    if events:
+        await TimelineEvent.bulk_create(events)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -125,7 +142,9 @@ async def measure(session, url: str, params: dict, requests: int) -> tuple[list[
     return times, body
 
 
-async def run(args: argparse.Namespace) -> None:
+@contextlib.asynccontextmanager
+async def filled_server(args: argparse.Namespace, *, timeline_events: int = 0):
+    """Our server on a free port over a freshly filled mirror; yields (base URL, app, corp shape)."""
     corp = CorpConfig.generate(seed=1)
     with tempfile.TemporaryDirectory() as data:
         env = {
@@ -138,20 +157,26 @@ async def run(args: argparse.Namespace) -> None:
             "SCRM_SERVER__LOG_LEVEL": "WARNING",
         }
         settings = load(env=env)
-        runner = web.AppRunner(create_app(settings, run_worker=False))
+        app = create_app(settings, run_worker=False)
+        runner = web.AppRunner(app)
         await runner.setup()
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
             t0 = time.perf_counter()
-            shape = await populate(args.customers, random.Random(7))
+            shape = await populate(args.customers, random.Random(7), timeline_events=timeline_events)
             if args.database_url:  # what autovacuum would have done by the time anyone searches
                 await connections.get("default").execute_script("ANALYZE")
             where = args.database_url or "SQLite"
             print(f"filled {args.customers} customers in {time.perf_counter() - t0:.1f} s ({where})")
-            await report(f"http://127.0.0.1:{port}", shape, args.requests)
+            yield f"http://127.0.0.1:{port}", app, shape
         finally:
             await runner.cleanup()
+
+
+async def run(args: argparse.Namespace) -> None:
+    async with filled_server(args) as (base, _app, shape):
+        await report(base, shape, args.requests)
 
 
 async def report(base: str, shape: dict, requests: int) -> None:
