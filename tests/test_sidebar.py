@@ -2,6 +2,8 @@
 
 import re
 
+import aiohttp
+
 from bot.models import FollowRelation
 from bot.wecom import jssdk
 from tests.readapi_corp import login
@@ -117,3 +119,22 @@ async def test_the_group_card_counts_todays_joins(company):
     assert status == 200 and "展会客户群" in html
     assert f"<b>{len(chat.members)}</b><span>今日入群</span>" in html
     assert (await open_page(company, f"/sidebar/groups/{company.chat_id}", "s2"))[0] == 404
+
+
+async def test_without_the_emulator_no_stand_in_is_served_and_pages_load_the_real_jssdk(live_database):
+    client = live_database  # default settings: emulator.jssdk_shim is off
+    async with aiohttp.ClientSession() as http:
+        for path in ("/sidebar/try", "/sidebar/jssdk-shim.js"):
+            async with http.get(client.make_url(path), allow_redirects=False) as response:
+                assert response.status == 404, path
+        async with http.get(client.make_url("/static/vendor/wecom-jssdk/wecom.global.prod.js")) as response:
+            assert response.status == 200 and "ww" in (await response.text())[:20]
+
+
+async def test_the_first_page_is_light(company):
+    status, html = await open_page(company, f"/sidebar/customers/{company.ids['c4']}", "s1")
+    assert status == 200 and len(html.encode()) < 50_000
+    # No request leaves our host: every script, style and image is ours (the demo's avatars are the
+    # emulator's, which stands in for WeCom's own image host).
+    sources = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert all(s.startswith(company.emulator_url) for s in sources), sources

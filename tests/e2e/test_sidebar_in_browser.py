@@ -36,6 +36,17 @@ async def test_staff_open_a_customer_from_the_toolbar_tag_them_and_edit_the_rema
     assert await timeline.get_by_text("打上标签").count() == 2  # A at first, B just now
     await shot(page, "sidebar-customer-edited")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    # The page registered the JS-SDK, so it can send into the open chat as the member.
+    sent = await page.evaluate("ww.sendChatMessage({msgtype: 'text', text: {content: '您好'}})")
+    assert sent == {"errMsg": "sendChatMessage:ok"}
+    [message] = company.emulator.state.chat_messages
+    assert (message["userid"], message["external_userid"], message["text"]) == (
+        "s1",
+        ext,
+        {"content": "您好"},
+    )
+    await page.set_viewport_size({"width": 320, "height": 640})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
 async def test_a_group_chat_opens_the_group_card_and_another_staff_members_customer_is_404(company, browser):  # noqa: F811

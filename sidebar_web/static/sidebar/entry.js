@@ -1,26 +1,10 @@
-// The chat toolbar's entry page: register the JS-SDK with the app's signature, ask which chat is open,
-// then open the customer's or the group's page.
+// The chat toolbar's entry page: ask the WeCom client which chat is open, then open the customer's or
+// the group's page (wecom.js has registered the JS-SDK already).
 (function () {
   var box = document.getElementById("entry");
   var status = document.getElementById("entry-status");
   function say(text) { status.textContent = text; box.querySelector(".weui-msg__icon-area").innerHTML = ""; }
-  function signature(kind) {
-    return function (url) {
-      return fetch(box.dataset.config + "?url=" + encodeURIComponent(url), { credentials: "same-origin" })
-        .then(function (r) { if (!r.ok) { throw new Error("签名失败 " + r.status); } return r.json(); })
-        .then(function (c) {
-          return { timestamp: c.timestamp, nonceStr: c.nonceStr, signature: kind === "agent" ? c.agentSignature : c.signature };
-        });
-    };
-  }
   if (!window.ww) { say("请在企业微信中打开此页面。"); return; }
-  ww.register({
-    corpId: box.dataset.corp,
-    agentId: Number(box.dataset.agent),
-    jsApiList: ["getContext", "getCurExternalContact", "getCurExternalChat", "sendChatMessage"],
-    getConfigSignature: signature("corp"),
-    getAgentConfigSignature: signature("agent")
-  });
   var base = box.dataset.base;
   ww.getContext().then(function (ctx) {
     if (ctx.entry === "group_chat_tools") {

@@ -38,11 +38,12 @@
       });
     },
     sendChatMessage: function (message) {
+      if (!registered) { return Promise.reject({ errMsg: "sendChatMessage:fail no permission (register first)" }); }
       var c = context();
       var body = Object.assign({}, message, { userid: me.dataset.userid, external_userid: c.external_userid, chat_id: c.chat_id });
-      return fetch(emulator + "/_emulator/jssdk/send_chat_message", {
+      return registered.then(function () { return fetch(emulator + "/_emulator/jssdk/send_chat_message", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-      }).then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw j; } return j; }); });
+      }); }).then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw j; } return j; }); });
     }
   };
 })();
