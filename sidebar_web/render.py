@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
+
+from bot.services import local_time
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -25,12 +26,9 @@ ADD_WAYS = {
 }  # fmt: skip
 
 
-def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Times are stored in UTC and shown in the corp's zone."""
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt) if value else ""
-
-
 env.filters["local"] = local_time
+# Timeline payloads keep times as ISO text (JSON has no datetime).
+env.filters["local_iso"] = lambda text, tz: local_time(datetime.fromisoformat(text), tz) if text else ""
 env.globals.update(GENDERS=GENDERS, RELATION_STATUS=RELATION_STATUS, ADD_WAYS=ADD_WAYS)
 
 

@@ -21,6 +21,9 @@ TIMELINE_LABELS = {
     timeline.TRANSFER_FAILED: "客户接替失败",
     timeline.JOINED_GROUP: "加入客户群",
     timeline.LEFT_GROUP: "退出客户群",
+    timeline.FOLLOW_UP: "跟进记录",
+    timeline.STAGE_CHANGED: "客户阶段变更",
+    timeline.REMINDER_SENT: "跟进提醒已发送",
 }
 
 
