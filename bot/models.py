@@ -322,7 +322,8 @@ class Reminder(Model):
     due_at = fields.DatetimeField()
     status = fields.CharField(max_length=16, default=PENDING)
     attempts = fields.IntField(default=0)
-    # a claim the sender did not finish (the process died) is taken again after this time
+    # not claimed again before this time: the end of a sender's claim (if its process died, another takes
+    # the reminder after it), or the run of a failed send (the next try is a later run)
     lease_until = fields.DatetimeField(null=True)
     last_error = fields.TextField(default="")
     sent_at = fields.DatetimeField(null=True)

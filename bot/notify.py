@@ -77,23 +77,31 @@ async def send_textcard(wecom, userid: str, card: dict[str, str]) -> None:
     await wecom.send_message({"touser": userid, "msgtype": "textcard", "textcard": card})
 
 
-async def send_due_reminders(wecom, settings: Settings, *, now: datetime | None = None) -> Counter[str]:
-    """Send every reminder due at `now` that no other process holds; returns counts by outcome."""
+async def send_due_reminders(
+    wecom, settings: Settings, *, now: datetime | None = None, batch: int = 50
+) -> Counter[str]:
+    """Send every reminder due at `now` that no other process holds, `batch` claims at a time (a backlog
+    after downtime goes out in one run); returns counts by outcome."""
     now = now or datetime.now(UTC)
     outcome: Counter[str] = Counter()
-    for reminder in await followups.claim_due_reminders(now):
-        try:
-            customer = await followups.customer_label(reminder.external_userid, reminder.userid)
-            await send_textcard(wecom, reminder.userid, reminder_card(reminder, customer, settings))
-        except Exception as exc:
-            status = await followups.reminder_failed(reminder, str(exc), settings.notify.max_attempts)
-            log.warning("reminder %s to %s: attempt %s failed (%s), now %s",
-                        reminder.id, reminder.userid, reminder.attempts, exc, status)  # fmt: skip
-            outcome[status] += 1
-            continue
-        await followups.reminder_sent(reminder, now)
-        outcome[Reminder.SENT] += 1
+    # A failed send is not claimable again before a later `now`: this loop ends.
+    while claimed := await followups.claim_due_reminders(now, limit=batch):
+        for reminder in claimed:
+            outcome[await _send_reminder(wecom, settings, reminder, now)] += 1
     return outcome
+
+
+async def _send_reminder(wecom, settings: Settings, reminder: Reminder, now: datetime) -> str:
+    try:
+        customer = await followups.customer_label(reminder.external_userid, reminder.userid)
+        await send_textcard(wecom, reminder.userid, reminder_card(reminder, customer, settings))
+    except Exception as exc:
+        status = await followups.reminder_failed(reminder, str(exc), settings.notify.max_attempts, now)
+        log.warning("reminder %s to %s: attempt %s failed (%s), now %s",
+                    reminder.id, reminder.userid, reminder.attempts, exc, status)  # fmt: skip
+        return status
+    await followups.reminder_sent(reminder, now)
+    return Reminder.SENT
 
 
 def _shorten(text: str, limit: int) -> str:

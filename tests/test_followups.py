@@ -17,6 +17,7 @@ from bot.settings import SettingsError, load
 from tests.readapi_corp import login
 
 HOUR = timedelta(hours=1)
+TICK = timedelta(seconds=30)  # notify.reminder_interval
 
 
 def textcards(emulator, userid: str) -> list[dict]:
@@ -28,11 +29,11 @@ def textcards(emulator, userid: str) -> list[dict]:
     ]
 
 
-async def send_due(company, now: datetime, **notify_settings):
+async def send_due(company, now: datetime, batch: int = 50, **notify_settings):
     settings = company.client.app[SETTINGS]
     if notify_settings:
         settings = settings.replace(notify=notify_settings)
-    return await notify.send_due_reminders(company.client.app[WECOM], settings, now=now)
+    return await notify.send_due_reminders(company.client.app[WECOM], settings, now=now, batch=batch)
 
 
 async def stage_id(name: str) -> int:
@@ -172,12 +173,13 @@ async def test_a_failed_send_is_tried_again_on_the_next_run_and_given_up_after_m
     reminder = await Reminder.get(follow_up_id=kept.id)
     assert reminder.attempts == 1 and "60020" in reminder.last_error
     assert textcards(emulator, "s1") == []
-    assert await send_due(company, now + HOUR) == {"sent": 1}
+    assert await send_due(company, now + HOUR) == {}  # not again in the same run
+    assert await send_due(company, now + HOUR + TICK) == {"sent": 1}
     assert len(textcards(emulator, "s1")) == 1
 
     lost = await followups.log_follow_up("kf", company.ids["c3"], "再联系", remind_at=now + HOUR, now=now)
     emulator.fail_next("message/send", 60020, times=None)
-    outcomes = [await send_due(company, now + HOUR, max_attempts=3) for _ in range(4)]
+    outcomes = [await send_due(company, now + HOUR + i * TICK, max_attempts=3) for i in range(4)]
     assert outcomes == [{"pending": 1}, {"pending": 1}, {"failed": 1}, {}]
     reminder = await Reminder.get(follow_up_id=lost.id)
     assert (reminder.status, reminder.attempts) == ("failed", 3)
@@ -192,6 +194,16 @@ async def test_a_reminder_claimed_by_a_process_that_died_is_sent_after_its_lease
     assert await send_due(company, now + HOUR + followups.SEND_LEASE + timedelta(seconds=1)) == {"sent": 1}
     assert len(textcards(company.emulator, "s1")) == 1
     assert (await Reminder.get(id=claimed.id)).attempts == 2
+
+
+async def test_a_backlog_larger_than_a_batch_goes_out_in_one_run(company):
+    now = datetime.now(UTC)
+    for minute in range(5):  # e.g. the worker was down while these fell due
+        due = now + timedelta(minutes=minute + 1)
+        await followups.log_follow_up("s1", company.ids["c1"], f"第 {minute} 次回访", remind_at=due, now=now)
+    assert await send_due(company, now + HOUR, batch=2) == {"sent": 5}
+    cards = textcards(company.emulator, "s1")
+    assert [c["description"].count(f"第 {m} 次回访") for c, m in zip(cards, range(5), strict=True)] == [1] * 5
 
 
 async def test_a_long_follow_up_is_shortened_to_fit_wecoms_textcard(company):

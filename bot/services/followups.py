@@ -104,8 +104,8 @@ async def claim_due_reminders(now: datetime, limit: int = 50) -> list[Reminder]:
     """Due reminders this caller now owns (status sending, attempts counted), oldest first. Includes
     claims whose lease ran out, so a reminder held by a process that died is sent after all."""
     due = (
-        await Reminder.filter(Q(status=Reminder.PENDING) | Q(status=Reminder.SENDING, lease_until__lt=now))
-        .filter(due_at__lte=now)
+        await Reminder.filter(status__in=(Reminder.PENDING, Reminder.SENDING), due_at__lte=now)
+        .filter(Q(lease_until=None) | Q(lease_until__lt=now))
         .order_by("due_at", "id")
         .limit(limit)
         .prefetch_related("follow_up")
@@ -134,12 +134,12 @@ async def reminder_sent(reminder: Reminder, now: datetime) -> None:
             )
 
 
-async def reminder_failed(reminder: Reminder, error: str, max_attempts: int) -> str:
-    """The send failed: pending again for the next run, or failed for good after max_attempts; returns
-    the new status."""
+async def reminder_failed(reminder: Reminder, error: str, max_attempts: int, now: datetime) -> str:
+    """The send failed: pending again for a run after `now` (not this one), or failed for good after
+    max_attempts; returns the new status."""
     status = Reminder.FAILED if reminder.attempts >= max_attempts else Reminder.PENDING
     await Reminder.filter(id=reminder.id, status=Reminder.SENDING, attempts=reminder.attempts).update(
-        status=status, lease_until=None, last_error=error[:2000]
+        status=status, lease_until=now, last_error=error[:2000]
     )
     return status
 
