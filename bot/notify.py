@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +29,9 @@ BUTTON = "详情"
 # Longest excerpts tried, longest first, until the card fits WeCom's limits.
 EXCERPTS = (200, 100, 40)
 NAME_MAX = 20
+# WeCom silently drops app messages to one member beyond 30 a minute (wecom-protocol.md §3.3); the
+# rest of a burst waits for later runs, with room left for other notifications.
+PER_MEMBER_PER_MINUTE = 25
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -81,13 +84,25 @@ async def send_due_reminders(
     wecom, settings: Settings, *, now: datetime | None = None, batch: int = 50
 ) -> Counter[str]:
     """Send every reminder due at `now` that no other process holds, `batch` claims at a time (a backlog
-    after downtime goes out in one run); returns counts by outcome."""
+    after downtime goes out in one run, as far as WeCom's per-member pace allows); returns counts by
+    outcome: sent, pending (failed, tried again later), failed (for good), deferred (the member's minute
+    is full)."""
     now = now or datetime.now(UTC)
     outcome: Counter[str] = Counter()
-    # A failed send is not claimable again before a later `now`: this loop ends.
+    sent_to: dict[str, int] = {}  # userid -> reminders sent to them in the last minute
+    # A failed or deferred reminder is not claimable again before a later `now`: this loop ends.
     while claimed := await followups.claim_due_reminders(now, limit=batch):
         for reminder in claimed:
-            outcome[await _send_reminder(wecom, settings, reminder, now)] += 1
+            userid = reminder.userid
+            if userid not in sent_to:
+                sent_to[userid] = await followups.sent_since(userid, now - timedelta(minutes=1))
+            if sent_to[userid] >= PER_MEMBER_PER_MINUTE:
+                await followups.release_reminder(reminder, now)
+                outcome["deferred"] += 1
+                continue
+            status = await _send_reminder(wecom, settings, reminder, now)
+            sent_to[userid] += status == Reminder.SENT
+            outcome[status] += 1
     return outcome
 
 

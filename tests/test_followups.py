@@ -206,6 +206,20 @@ async def test_a_backlog_larger_than_a_batch_goes_out_in_one_run(company):
     assert [c["description"].count(f"第 {m} 次回访") for c, m in zip(cards, range(5), strict=True)] == [1] * 5
 
 
+async def test_a_burst_for_one_member_keeps_to_wecoms_pace_and_the_rest_follows_a_minute_later(company):
+    # WeCom drops app messages to one member beyond 30 a minute without an error.
+    now, burst = datetime.now(UTC), notify.PER_MEMBER_PER_MINUTE + 2
+    for i in range(burst):
+        await followups.log_follow_up("s1", company.ids["c1"], f"回访 {i}", remind_at=now + HOUR, now=now)
+    await followups.log_follow_up("kf", company.ids["c3"], "另一位员工", remind_at=now + HOUR, now=now)
+    first = await send_due(company, now + HOUR)
+    assert first == {"sent": notify.PER_MEMBER_PER_MINUTE + 1, "deferred": 2}  # kf is not held up
+    assert await send_due(company, now + HOUR + TICK) == {"deferred": 2}
+    assert await send_due(company, now + HOUR + 2 * TICK + timedelta(seconds=1)) == {"sent": 2}
+    assert len(textcards(company.emulator, "s1")) == burst
+    assert {r.attempts for r in await Reminder.all()} == {1}
+
+
 async def test_a_long_follow_up_is_shortened_to_fit_wecoms_textcard(company):
     now = datetime.now(UTC)
     text = "客户关心交付周期和售后，" * 41  # 492 characters, three bytes each

@@ -101,24 +101,30 @@ async def list_follow_ups(external_userid: str, limit: int = 20) -> list[dict[st
 
 
 async def claim_due_reminders(now: datetime, limit: int = 50) -> list[Reminder]:
-    """Due reminders this caller now owns (status sending, attempts counted), oldest first. Includes
-    claims whose lease ran out, so a reminder held by a process that died is sent after all."""
-    due = (
-        await Reminder.filter(status__in=(Reminder.PENDING, Reminder.SENDING), due_at__lte=now)
-        .filter(Q(lease_until=None) | Q(lease_until__lt=now))
-        .order_by("due_at", "id")
-        .limit(limit)
-        .prefetch_related("follow_up")
-    )
-    claimed = []
-    for reminder in due:
-        won = await Reminder.filter(
-            id=reminder.id, status=reminder.status, attempts=reminder.attempts
-        ).update(status=Reminder.SENDING, attempts=F("attempts") + 1, lease_until=now + SEND_LEASE)
-        if won:
-            reminder.status, reminder.attempts = Reminder.SENDING, reminder.attempts + 1
-            claimed.append(reminder)
-    return claimed
+    """Due reminders this caller now owns (status sending, attempts counted), oldest first; empty only when
+    nothing claimable is due. Includes claims whose lease ran out, so a reminder held by a process that
+    died is sent after all."""
+    while True:
+        due = (
+            await Reminder.filter(status__in=(Reminder.PENDING, Reminder.SENDING), due_at__lte=now)
+            .filter(Q(lease_until=None) | Q(lease_until__lt=now))
+            .order_by("due_at", "id")
+            .limit(limit)
+            .prefetch_related("follow_up")
+        )
+        if not due:
+            return []
+        claimed = []
+        for reminder in due:
+            won = await Reminder.filter(
+                id=reminder.id, status=reminder.status, attempts=reminder.attempts
+            ).update(status=Reminder.SENDING, attempts=F("attempts") + 1, lease_until=now + SEND_LEASE)
+            if won:
+                reminder.status, reminder.attempts = Reminder.SENDING, reminder.attempts + 1
+                claimed.append(reminder)
+        # A sender racing us took all of these; what it took is no longer claimable, so look again.
+        if claimed:
+            return claimed
 
 
 async def reminder_sent(reminder: Reminder, now: datetime) -> None:
@@ -142,6 +148,18 @@ async def reminder_failed(reminder: Reminder, error: str, max_attempts: int, now
         status=status, lease_until=now, last_error=error[:2000]
     )
     return status
+
+
+async def release_reminder(reminder: Reminder, now: datetime) -> None:
+    """Hand a claimed reminder back unsent and uncounted, for a run after `now`."""
+    await Reminder.filter(id=reminder.id, status=Reminder.SENDING, attempts=reminder.attempts).update(
+        status=Reminder.PENDING, attempts=F("attempts") - 1, lease_until=now
+    )
+
+
+async def sent_since(userid: str, since: datetime) -> int:
+    """Reminders sent to a staff member after `since`."""
+    return await Reminder.filter(userid=userid, status=Reminder.SENT, sent_at__gt=since).count()
 
 
 async def customer_label(external_userid: str, userid: str) -> str:
