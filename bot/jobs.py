@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import notify
 from bot.services import sync
 from bot.settings import Settings, SettingsError, require_wecom_api
 
@@ -50,7 +52,21 @@ def _reconcile_trigger(settings: Settings) -> BaseTrigger | None:
     return CronTrigger.from_crontab(s.reconcile_cron, timezone=ZoneInfo(settings.server.timezone))
 
 
-JOBS = (Job("reconcile", _reconcile_trigger, reconcile),)
+async def send_reminders(ctx: JobContext) -> None:
+    """Follow-up reminders whose time has come, as WeCom app messages to the staff member."""
+    outcome = await notify.send_due_reminders(ctx.wecom, ctx.settings)
+    if outcome:
+        log.info("reminders: %s", dict(outcome))
+
+
+def _reminders_trigger(settings: Settings) -> BaseTrigger:
+    return IntervalTrigger(seconds=settings.notify.reminder_interval)
+
+
+JOBS = (
+    Job("reconcile", _reconcile_trigger, reconcile),
+    Job("reminders", _reminders_trigger, send_reminders),
+)
 
 
 async def auto_sync(ctx: JobContext) -> None:

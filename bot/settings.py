@@ -112,6 +112,12 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    reminder_interval: float = 30.0
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     data: DataSettings = field(default_factory=DataSettings)
@@ -121,6 +127,7 @@ class Settings:
     emulator: EmulatorSettings = field(default_factory=EmulatorSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     @property
     def data_dir(self) -> Path:
@@ -149,6 +156,7 @@ _SECTION_TYPES = {
     "emulator": EmulatorSettings,
     "access": AccessSettings,
     "sync": SyncSettings,
+    "notify": NotifySettings,
 }
 
 
@@ -307,6 +315,10 @@ def validate(s: Settings) -> Settings:
     _check_timezone(s.server.timezone)
     _check_access(s.access)
     _check_sync(s.sync, s.server.timezone)
+    if s.notify.reminder_interval < 1:
+        raise SettingsError("notify.reminder_interval", "must be at least 1 (seconds)")
+    if s.notify.max_attempts < 1:
+        raise SettingsError("notify.max_attempts", "must be at least 1")
     return s
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
 
-from bot.services import timeline
+from bot.services import local_time, timeline
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -37,15 +36,15 @@ TIMELINE_LABELS = {
     timeline.TRANSFER_FAILED: "客户接替失败",
     timeline.JOINED_GROUP: "加入客户群",
     timeline.LEFT_GROUP: "退出客户群",
+    timeline.FOLLOW_UP: "跟进记录",
+    timeline.STAGE_CHANGED: "客户阶段变更",
+    timeline.REMINDER_SENT: "跟进提醒已发送",
 }
 
 
-def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Times are stored in UTC and shown in the corp's zone."""
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt) if value else ""
-
-
 env.filters["local"] = local_time
+# Timeline payloads keep times as ISO text (JSON has no datetime).
+env.filters["local_iso"] = lambda text, tz: local_time(datetime.fromisoformat(text), tz) if text else ""
 env.globals.update(GENDERS=GENDERS, RELATION_STATUS=RELATION_STATUS, ADD_WAYS=ADD_WAYS)
 
 

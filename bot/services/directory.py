@@ -118,3 +118,10 @@ async def sync_directory(wecom) -> DirectorySyncResult:
         result.removed,
     )
     return result
+
+
+async def member_names(userids: set[str]) -> dict[str, str]:
+    """userid -> name of the staff members among `userids` (removed members keep their name)."""
+    if not userids:
+        return {}
+    return dict(await Member.filter(userid__in=userids).values_list("userid", "name"))

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.models import Customer, Department, FollowRelation, GroupChat, GroupMembership, Member, Tag
 from bot.services import groups as group_service
 from bot.services import scope, tags, timeline
+from bot.services.directory import member_names as _member_names
 from bot.services.scope import Viewer
 from bot.store import search
 from bot.store.search import Conditions as CustomerFilter
@@ -251,12 +252,6 @@ def _relation(r: FollowRelation, names: dict[str, str], tag_names: dict[str, dic
         "ended_at": r.ended_at,
         "tags": [{"tag_id": t, **tag_names.get(t, {"name": "", "group": ""})} for t in r.tag_ids],
     }
-
-
-async def _member_names(userids: set[str]) -> dict[str, str]:
-    if not userids:
-        return {}
-    return dict(await Member.filter(userid__in=userids).values_list("userid", "name"))
 
 
 async def _tag_names(tag_ids: set[str]) -> dict[str, dict[str, str]]:

@@ -16,10 +16,13 @@ TAGS_REMOVED = "tags_removed"
 TRANSFER_FAILED = "transfer_failed"
 JOINED_GROUP = "joined_group"  # payload: chat_id, group name, join scene
 LEFT_GROUP = "left_group"
+FOLLOW_UP = "follow_up"  # a follow-up was logged (payload: follow_up_id, text, stage, remind_at ISO)
+STAGE_CHANGED = "stage_changed"  # a staff member moved the customer to a stage (payload: old, new names)
+REMINDER_SENT = "reminder_sent"  # the reminder reached the staff member (payload: follow_up_id, text)
 
 TYPES = (
     ADDED, LOST, DELETED_BY_STAFF, REMARK_CHANGED, TAGS_ADDED, TAGS_REMOVED, TRANSFER_FAILED, JOINED_GROUP,
-    LEFT_GROUP,
+    LEFT_GROUP, FOLLOW_UP, STAGE_CHANGED, REMINDER_SENT,
 )  # fmt: skip
 
 

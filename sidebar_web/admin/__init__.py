@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sidebar_web.admin import views
+from sidebar_web.admin import stages, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -17,3 +17,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/console/roles", views.roles, name="console_roles")
     r.add_post("/console/roles/admins", views.grant_admin, name="console_grant_admin")
     r.add_post("/console/roles/admins/revoke", views.revoke_admin, name="console_revoke_admin")
+    r.add_get("/console/stages", stages.stage_list, name="console_stages")
+    r.add_post("/console/stages", stages.create, name="console_stage_create")
+    r.add_post("/console/stages/{stage_id}/rename", stages.rename, name="console_stage_rename")
+    r.add_post("/console/stages/{stage_id}/delete", stages.delete, name="console_stage_delete")
+    r.add_post("/console/stages/{stage_id}/move", stages.move, name="console_stage_move")

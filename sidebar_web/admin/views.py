@@ -12,7 +12,8 @@ from sidebar_web.customer_search import search_customers
 from sidebar_web.render import TIMELINE_LABELS, render
 
 
-async def _page(request: web.Request, template: str, **context) -> web.Response:
+async def console_page(request: web.Request, template: str, *, status: int = 200, **context) -> web.Response:
+    """A console page with what every page needs: the viewer, the time zone, the CSRF token, links."""
     viewer = await page_viewer(request)
     settings = request.app[SETTINGS]
     return render(
@@ -26,6 +27,7 @@ async def _page(request: web.Request, template: str, **context) -> web.Response:
             "TIMELINE_LABELS": TIMELINE_LABELS,
             **context,
         },
+        status=status,
     )
 
 
@@ -36,7 +38,7 @@ async def home(request: web.Request) -> web.Response:
 async def overview(request: web.Request) -> web.Response:
     viewer = await page_viewer(request)
     figures = await reads.overview(viewer, request.app[SETTINGS].server.timezone)
-    return await _page(request, "admin/overview.html", figures=figures)
+    return await console_page(request, "admin/overview.html", figures=figures)
 
 
 async def customers(request: web.Request) -> web.Response:
@@ -52,7 +54,7 @@ async def customers(request: web.Request) -> web.Response:
     }
     # htmx asks for the results only when the filter form changes.
     template = "admin/_customer_rows.html" if request.headers.get("HX-Request") else "admin/customers.html"
-    return await _page(request, template, **context)
+    return await console_page(request, template, **context)
 
 
 def _pager(request: web.Request, offset: int, limit: int, total: int) -> dict[str, str]:
@@ -86,7 +88,7 @@ async def customer(request: web.Request) -> web.Response:
         "more": _pager(request, p["offset"], p["limit"], total).get("next"),
     }
     template = "admin/_timeline.html" if request.headers.get("HX-Request") else "admin/customer.html"
-    return await _page(request, template, **context)
+    return await console_page(request, template, **context)
 
 
 async def groups(request: web.Request) -> web.Response:
@@ -99,25 +101,25 @@ async def groups(request: web.Request) -> web.Response:
         limit=p["limit"],
         offset=p["offset"],
     )
-    return await _page(request, "admin/groups.html", total=total, groups=items, p=p)
+    return await console_page(request, "admin/groups.html", total=total, groups=items, p=p)
 
 
-async def _admin_only(request: web.Request):
+async def admin_only(request: web.Request, refusal: str = "只有管理员可以管理角色。"):
     viewer = await page_viewer(request)
     if not viewer.is_admin:
-        raise web.HTTPForbidden(text="只有管理员可以管理角色。")
+        raise web.HTTPForbidden(text=refusal)
     return viewer
 
 
 async def roles(request: web.Request) -> web.Response:
-    await _admin_only(request)
+    await admin_only(request)
     table = await scope.role_table(request.app[SETTINGS].access)
     members = await reads.members()
-    return await _page(request, "admin/roles.html", roles=table, members=members)
+    return await console_page(request, "admin/roles.html", roles=table, members=members)
 
 
 async def grant_admin(request: web.Request) -> web.Response:
-    viewer = await _admin_only(request)
+    viewer = await admin_only(request)
     await check_csrf(request)
     userid = str((await request.post()).get("userid", "")).strip()
     if not await scope.grant_admin(userid, granted_by=viewer.userid):
@@ -126,7 +128,7 @@ async def grant_admin(request: web.Request) -> web.Response:
 
 
 async def revoke_admin(request: web.Request) -> web.Response:
-    await _admin_only(request)
+    await admin_only(request)
     await check_csrf(request)
     userid = str((await request.post()).get("userid", "")).strip()
     if not await scope.revoke_admin(userid):
