@@ -138,3 +138,30 @@ async def test_the_first_page_is_light(company):
     # emulator's, which stands in for WeCom's own image host).
     sources = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
     assert all(s.startswith(company.emulator_url) for s in sources), sources
+
+
+async def test_follow_ups_and_stages_are_refused_with_a_reason_and_change_nothing(company):
+    from bot.models import CustomerStage, FollowUp
+
+    ext = company.ids["c1"]
+    _, html = await open_page(company, f"/sidebar/customers/{ext}", "s1")
+    headers = {"X-CSRF-Token": csrf_of(html)}
+    post = company.client.post
+    empty = await post(f"/sidebar/customers/{ext}/follow-ups", data={"text": "  "}, headers=headers)
+    assert "跟进内容不能为空" in await empty.text()
+    past = await post(
+        f"/sidebar/customers/{ext}/follow-ups",
+        data={"text": "回访", "remind_at": "2020-01-01T09:00"},
+        headers=headers,
+    )
+    assert "提醒时间必须晚于现在" in await past.text()
+    bad_stage = await post(f"/sidebar/customers/{ext}/stage", data={"stage_id": "x"}, headers=headers)
+    assert "请选择客户阶段" in await bad_stage.text()
+    forged = await post(f"/sidebar/customers/{ext}/follow-ups", data={"text": "回访"})
+    assert forged.status == 403
+    assert not await FollowUp.exists() and not await CustomerStage.exists()
+    # Another staff member's customer: not found, whatever the token.
+    outside = await post(
+        f"/sidebar/customers/{company.ids['c2']}/follow-ups", data={"text": "回访"}, headers=headers
+    )
+    assert outside.status == 404 and not await FollowUp.exists()

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.models import Customer, FollowRelation, GroupMembership, Member, Tag
-from bot.services import groups, reads, scope
+from bot.services import groups, reads, scope, stages
 from bot.services.scope import Viewer
 from bot.wecom import jssdk
 
@@ -27,7 +27,14 @@ async def customer_card(viewer: Viewer, external_userid: str) -> dict[str, Any] 
         return None
     mine = next((r for r in detail["relations"] if r["userid"] == viewer.userid), None)
     others = [r for r in detail["relations"] if r["userid"] != viewer.userid and r["status"] == "active"]
-    return {**detail, "mine": mine, "others": others, "editable": bool(mine and mine["status"] == "active")}
+    return {
+        **detail,
+        "mine": mine,
+        "others": others,
+        "editable": bool(mine and mine["status"] == "active"),
+        "stage": await stages.stage_of(external_userid, viewer.userid),
+        "stages": await stages.list_stages(),
+    }
 
 
 async def group_card(viewer: Viewer, chat_id: str, tz: str) -> dict[str, Any] | None:

@@ -22,6 +22,11 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/sidebar/customers/{external_userid}", views.customer, name="sidebar_customer")
     r.add_post("/sidebar/customers/{external_userid}/tags", views.toggle_tag, name="sidebar_tags")
     r.add_post("/sidebar/customers/{external_userid}/remark", views.save_remark, name="sidebar_remark")
+    r.add_get("/sidebar/customers/{external_userid}/stage", views.stage, name="sidebar_stage")
+    r.add_post("/sidebar/customers/{external_userid}/stage", views.save_stage)
+    r.add_post(
+        "/sidebar/customers/{external_userid}/follow-ups", views.log_follow_up, name="sidebar_follow_up"
+    )
     r.add_get("/sidebar/groups/{chat_id}", views.group, name="sidebar_group")
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from aiohttp import web
 from yarl import URL
 
 from bot.appkeys import SETTINGS, WECOM
-from bot.services import reads, sidebar, timeline
+from bot.services import InvalidInput, followups, reads, sidebar, stages, timeline
 from bot.services.customer_edits import EditRefused, change_remark, change_tags
 from sidebar_web.api.params import PAGING, BadParam, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
@@ -23,6 +26,9 @@ TIMELINE_ICONS = {
     timeline.TRANSFER_FAILED: "weui-icon-warn",
     timeline.JOINED_GROUP: "weui-icon-download",
     timeline.LEFT_GROUP: "weui-icon-outlined-back",
+    timeline.FOLLOW_UP: "weui-icon-info-circle",
+    timeline.STAGE_CHANGED: "weui-icon-success-no-circle",
+    timeline.REMINDER_SENT: "weui-icon-waiting-circle",
 }
 
 
@@ -86,7 +92,9 @@ async def customer(request: web.Request) -> web.Response:
     return await _page(request, "sidebar/customer.html", tag_groups=await reads.tag_groups(), **context)
 
 
-async def _edit_section(request: web.Request, template: str, error: str = "", done: str = "") -> web.Response:
+async def _edit_section(
+    request: web.Request, template: str, error: str = "", done: str = "", **extra
+) -> web.Response:
     viewer = await page_viewer(request)
     card = await sidebar.customer_card(viewer, request.match_info["external_userid"])
     if card is None:
@@ -128,6 +136,70 @@ async def save_remark(request: web.Request) -> web.Response:
     except EditRefused as exc:
         return await _edit_section(request, "sidebar/_remark.html", error=str(exc))
     return await _edit_section(request, "sidebar/_remark.html", done="备注已保存")
+
+
+async def stage(request: web.Request) -> web.Response:
+    return await _edit_section(request, "sidebar/_stage.html")
+
+
+async def save_stage(request: web.Request) -> web.Response:
+    viewer = await _editable(request)
+    form = await request.post()
+    try:
+        await stages.set_stage(
+            request.match_info["external_userid"], viewer.userid, _int(form.get("stage_id"))
+        )
+    except InvalidInput as exc:
+        return await _edit_section(request, "sidebar/_stage.html", error=exc.message)
+    return await _edit_section(request, "sidebar/_stage.html", done="阶段已更新")
+
+
+async def log_follow_up(request: web.Request) -> web.Response:
+    """A follow-up with an optional stage change and reminder; the timeline reloads to show it."""
+    viewer = await _editable(request)
+    form = await request.post()
+    tz = request.app[SETTINGS].server.timezone
+    try:
+        remind_at = _local_datetime(str(form.get("remind_at", "")), tz)
+        stage_id = _int(form.get("stage_id")) if form.get("stage_id") else None
+        await followups.log_follow_up(
+            viewer.userid,
+            request.match_info["external_userid"],
+            str(form.get("text", "")),
+            stage_id=stage_id,
+            remind_at=remind_at,
+        )
+    except InvalidInput as exc:
+        return await _edit_section(request, "sidebar/_followup.html", error=exc.message)
+    response = await _edit_section(request, "sidebar/_followup.html", done="跟进已记录")
+    response.headers["HX-Trigger"] = "timeline-changed, stage-changed"
+    return response
+
+
+async def _editable(request: web.Request):
+    """The viewer, for a write: the CSRF token checked and the customer in their scope."""
+    viewer = await page_viewer(request)
+    await check_csrf(request)
+    if await sidebar.customer_card(viewer, request.match_info["external_userid"]) is None:
+        raise web.HTTPNotFound(text="找不到这位客户，或你没有查看权限。")
+    return viewer
+
+
+def _int(value) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise InvalidInput("stage_id", "请选择客户阶段。") from None
+
+
+def _local_datetime(text: str, tz: str) -> datetime | None:
+    """A datetime-local field (the corp's wall clock) as an aware time; empty means no reminder."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz))
+    except ValueError:
+        raise InvalidInput("remind_at", "提醒时间格式不对。") from None
 
 
 async def group(request: web.Request) -> web.Response:

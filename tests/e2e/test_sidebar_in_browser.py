@@ -61,3 +61,44 @@ async def test_a_group_chat_opens_the_group_card_and_another_staff_members_custo
     response = await page.goto(f"{server}/sidebar/customers/{company.ids['c2']}")  # s2's customer
     assert response.status == 404 and await page.get_by_text("找不到这位客户").count() == 1
     await shot(page, "sidebar-404")
+
+
+async def test_a_follow_up_logged_in_the_sidebar_reminds_the_member_at_its_time(company, browser):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot import notify
+    from bot.appkeys import SETTINGS, WECOM
+
+    server = str(company.client.make_url("")).rstrip("/")
+    ext = company.ids["c4"]
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    await page.goto(f"{server}/sidebar/try")
+    await page.get_by_text("张三").first.click()
+    await page.get_by_role("link", name="孙悟空").click()
+    await page.get_by_role("heading", name="孙悟空").wait_for()
+
+    await page.get_by_label("客户阶段").select_option(label="意向客户")
+    await page.get_by_text("阶段已更新").wait_for()
+    remind = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).replace(second=0, microsecond=0)
+    await page.get_by_label("跟进内容").fill("客户想要报价单，明天发")
+    await page.get_by_label("阶段变为").select_option(label="成交客户")
+    await page.get_by_label("下次跟进").fill(remind.strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_role("button", name="记录跟进").click()
+    await page.get_by_text("跟进已记录").wait_for()
+    timeline = page.locator("#timeline")
+    await timeline.get_by_text("客户想要报价单，明天发").wait_for()  # the timeline reloaded by itself
+    assert await timeline.get_by_text("客户阶段变更").count() == 2  # 未设置 → 意向, 意向 → 成交
+    assert await page.get_by_label("客户阶段").input_value() != ""  # the stage shown follows the change
+    assert await page.locator("#stage option:checked").inner_text() == "成交客户"
+    await shot(page, "sidebar-follow-up")
+
+    # The scheduler's run at the reminder's time (the clock moved forward) sends the WeCom app message.
+    app = company.client.app
+    assert not await notify.send_due_reminders(app[WECOM], app[SETTINGS], now=datetime.now(UTC))  # not yet
+    due = remind.astimezone(UTC) + timedelta(seconds=1)
+    assert await notify.send_due_reminders(app[WECOM], app[SETTINGS], now=due) == {"sent": 1}
+    [message] = [m for m in company.emulator.state.messages if m["recipients"] == ["s1"]]
+    card = message["payload"]["textcard"]
+    assert message["msgtype"] == "textcard" and "客户想要报价单" in card["description"]
+    assert card["url"].endswith(f"/sidebar/customers/{ext}")
