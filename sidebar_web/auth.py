@@ -175,6 +175,6 @@ async def oauth_callback(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    response = web.HTTPFound("/")
+    response = web.HTTPFound(_safe_next(request.query.get("next")))
     request.app[SESSIONS].clear(response)
     raise response
