@@ -1,11 +1,14 @@
 """The sidebar over HTTP: signatures, the customer card, tag and remark edits through WeCom, refusals."""
 
 import re
+import time
 
 import aiohttp
+from yarl import URL
 
 from bot.models import FollowRelation
 from bot.wecom import jssdk
+from sidebar_web.auth import COOKIE, SESSIONS
 from tests.readapi_corp import login
 
 
@@ -165,3 +168,22 @@ async def test_follow_ups_and_stages_are_refused_with_a_reason_and_change_nothin
         f"/sidebar/customers/{company.ids['c2']}/follow-ups", data={"text": "回访"}, headers=headers
     )
     assert outside.status == 404 and not await FollowUp.exists()
+
+
+async def test_an_expired_session_goes_back_through_wecom_login_and_a_non_member_gets_a_clear_page(company):
+    client = company.client
+    sessions = client.app[SESSIONS]
+    stale = sessions.fernet.encrypt_at_time(
+        b'{"userid": "s1", "csrf": "x"}', int(time.time()) - sessions.ttl - 60
+    )
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies({COOKIE: stale.decode()})
+    response = await client.get(f"/sidebar/customers/{company.ids['c1']}", allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"].startswith("/auth/login?next=/sidebar/")
+
+    company.emulator.state.add_member("visitor", "访客")  # in WeCom, not (yet) in the mirror
+    start = await client.get("/auth/login", allow_redirects=False)
+    authorize = start.headers["Location"].split("#")[0] + "&userid=visitor"
+    back = await client.session.get(authorize, allow_redirects=False)
+    refused = await client.get(URL(back.headers["Location"]).path_qs)
+    assert refused.status == 403 and "只有本企业的在职员工可以登录" in await refused.text()
