@@ -331,3 +331,47 @@ class Reminder(Model):
     class Meta:
         table = "reminder"
         indexes = (("status", "due_at"),)
+
+
+class RadarGroup(Model):
+    """A radar group (雷达分组) with its place in the list and the departments whose staff may use it."""
+
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=32)
+    order = fields.IntField(default=0)
+    # department ids whose staff (and their sub-departments' staff) see the group, empty for everyone
+    visible_departments = fields.JSONField(default=list)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "radar_group"
+
+
+class Radar(Model):
+    """A smart radar (智能雷达): tracked content staff send to customers, in a group, kept after deletion so
+    old links can say it is gone."""
+
+    LINK, PDF, IMAGE, VIDEO = "link", "pdf", "image", "video"
+
+    id = fields.BigIntField(primary_key=True)
+    group = fields.ForeignKeyField("models.RadarGroup", related_name="radars", on_delete=fields.RESTRICT)
+    name = fields.CharField(max_length=64)
+    type = fields.CharField(max_length=8)
+    title = fields.CharField(max_length=64)
+    description = fields.CharField(max_length=256, default="")
+    cover = fields.CharField(max_length=256, default="")
+    # the target URL of a link radar, or the stored file of the others (under the data directory)
+    link_url = fields.CharField(max_length=1024, default="")
+    file = fields.CharField(max_length=256, default="")
+    friends_only = fields.BooleanField(default=False)
+    # smart follow-up (智能跟进) on a customer's first visit
+    auto_tag_ids = fields.JSONField(default=list)
+    notify_staff = fields.BooleanField(default=True)
+    record_timeline = fields.BooleanField(default=True)
+    order = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    deleted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "radar"

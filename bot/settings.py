@@ -118,6 +118,14 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class RadarSettings:
+    # HMAC key that signs radar links; empty: generated once into the data directory as radar.key
+    link_secret: str = field(default="", repr=False)
+    # a radar link (and every link shared from it) opens for this many days after staff sent it
+    link_days: int = 365
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     data: DataSettings = field(default_factory=DataSettings)
@@ -128,6 +136,7 @@ class Settings:
     access: AccessSettings = field(default_factory=AccessSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    radar: RadarSettings = field(default_factory=RadarSettings)
 
     @property
     def data_dir(self) -> Path:
@@ -157,6 +166,7 @@ _SECTION_TYPES = {
     "access": AccessSettings,
     "sync": SyncSettings,
     "notify": NotifySettings,
+    "radar": RadarSettings,
 }
 
 
@@ -319,6 +329,10 @@ def validate(s: Settings) -> Settings:
         raise SettingsError("notify.reminder_interval", "must be at least 1 (seconds)")
     if s.notify.max_attempts < 1:
         raise SettingsError("notify.max_attempts", "must be at least 1")
+    if s.radar.link_secret and len(s.radar.link_secret) < 32:
+        raise SettingsError("radar.link_secret", "must be at least 32 characters")
+    if not 1 <= s.radar.link_days <= 3650:
+        raise SettingsError("radar.link_days", "must be between 1 and 3650")
     return s
 
 

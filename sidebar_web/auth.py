@@ -5,9 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
 import secrets
-from pathlib import Path
 
 from aiohttp import web
 from cryptography.fernet import Fernet, InvalidToken
@@ -17,6 +15,7 @@ from bot.appkeys import SETTINGS, WECOM
 from bot.services import scope
 from bot.services.scope import Viewer
 from bot.settings import Settings
+from bot.store.keys import data_key
 from bot.wecom.errors import InvalidCode
 
 log = logging.getLogger(__name__)
@@ -70,14 +69,7 @@ def session_key(settings: Settings) -> bytes:
     """The configured Fernet key, or one generated once and kept (owner-readable only) in the data dir."""
     if settings.access.session_secret:
         return settings.access.session_secret.encode()
-    path = settings.data_dir / "session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(Fernet.generate_key())
-        log.info("generated a session key in %s", path)
-    return Path(path).read_bytes().strip()
+    return data_key(settings.data_dir, "session.key", Fernet.generate_key)
 
 
 async def current_viewer(request: web.Request) -> Viewer | None:

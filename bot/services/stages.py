@@ -12,7 +12,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from bot.models import Customer, CustomerStage, FollowRelation, Stage
-from bot.services import InvalidInput, timeline
+from bot.services import InvalidInput, ordering, timeline
 
 DEFAULTS = ("潜在客户", "意向客户", "成交客户", "已流失")
 NAME_MAX = 20
@@ -64,17 +64,7 @@ async def move_stage(stage_id: int, direction: str) -> None:
     if direction not in ("up", "down"):
         raise StageError("direction", "移动方向只能是上移或下移。")
     stage = await live_stage(stage_id)
-    stages = await list_stages()
-    at = next(i for i, s in enumerate(stages) if s.id == stage.id)
-    other_at = at - 1 if direction == "up" else at + 1
-    if not 0 <= other_at < len(stages):
-        return
-    # Renumber the whole list: orders may tie (created by hand or by older seeds); positions never do.
-    stages[at], stages[other_at] = stages[other_at], stages[at]
-    async with in_transaction():
-        for position, s in enumerate(stages, start=1):
-            if s.order != position:
-                await Stage.filter(id=s.id).update(order=position)
+    await ordering.move(Stage, await list_stages(), stage.id, direction)
 
 
 async def usage() -> dict[int, int]:

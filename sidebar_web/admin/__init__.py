@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sidebar_web.admin import stages, views
+from sidebar_web.admin import radar_groups, stages, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -22,3 +22,11 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/console/stages/{stage_id}/rename", stages.rename, name="console_stage_rename")
     r.add_post("/console/stages/{stage_id}/delete", stages.delete, name="console_stage_delete")
     r.add_post("/console/stages/{stage_id}/move", stages.move, name="console_stage_move")
+    r.add_get("/console/radar/groups", radar_groups.group_list, name="console_radar_groups")
+    r.add_post("/console/radar/groups", radar_groups.create, name="console_radar_group_create")
+    for action in ("rename", "departments", "move", "delete"):
+        r.add_post(
+            f"/console/radar/groups/{{group_id}}/{action}",
+            getattr(radar_groups, action),
+            name=f"console_radar_group_{action}",
+        )
