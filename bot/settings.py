@@ -14,19 +14,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 
+from bot.settings_values import ENV_PREFIX, SettingsError, coerce
+
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
-ENV_PREFIX = "SCRM_"
-
-
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message is one line naming it (never its secret value)."""
-
-    def __init__(self, name: str, problem: str):
-        section, _, key = name.partition(".")
-        env = f"{ENV_PREFIX}{section.upper()}__{key.upper()}" if key else ""
-        where = f"{name} ({env})" if env else name
-        super().__init__(f"setting {where}: {problem}")
-        self.name = name
+__all__ = [
+    "ENV_PREFIX",
+    "Settings",
+    "SettingsError",
+    "load",
+    "require_wecom",
+    "require_wecom_api",
+    "validate",
+]
 
 
 @dataclass(frozen=True)
@@ -213,68 +212,9 @@ def _build(raw: dict[str, Any]) -> Settings:
         for f in dataclasses.fields(cls):
             if f.name in raw.get(section, {}):
                 default = f.default_factory() if f.default is dataclasses.MISSING else f.default
-                values[f.name] = _coerce(f"{section}.{f.name}", raw[section][f.name], default)
+                values[f.name] = coerce(f"{section}.{f.name}", raw[section][f.name], default)
         sections[section] = cls(**values)
     return Settings(**sections)
-
-
-def _coerce(name: str, value: Any, default: Any) -> Any:
-    """Environment variables arrive as text; convert to the type the default has."""
-    kind = type(default)
-    if kind is tuple:
-        return _coerce_list(name, value)
-    if kind is dict:
-        return _coerce_departments(name, value)
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in {"1", "true", "yes", "on"}:
-            return True
-        if text in {"0", "false", "no", "off"}:
-            return False
-        raise SettingsError(name, "must be true or false")
-    if kind is int:
-        if isinstance(value, bool):
-            raise SettingsError(name, "must be a whole number")
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise SettingsError(name, "must be a whole number") from None
-    if kind is float:
-        try:
-            return float(str(value).strip())
-        except ValueError:
-            raise SettingsError(name, "must be a number") from None
-    if not isinstance(value, str):
-        raise SettingsError(name, "must be text")
-    return value.strip()
-
-
-def _coerce_list(name: str, value: Any) -> tuple[str, ...]:
-    """A TOML array of text, or comma-separated text from an environment variable."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-        raise SettingsError(name, 'must be a list of text, e.g. ["a", "b"] (or a,b in the variable)')
-    return tuple(i.strip() for i in items if i.strip())
-
-
-def _coerce_departments(name: str, value: Any) -> dict[str, tuple[int, ...]]:
-    """A TOML table userid = [department ids], or "userid=1,2;userid2=3" from an environment variable."""
-    if isinstance(value, str):
-        value = {
-            userid.strip(): [d for d in ids.split(",") if d.strip()]
-            for userid, _, ids in (part.partition("=") for part in value.split(";") if part.strip())
-        }
-    if not isinstance(value, dict):
-        raise SettingsError(name, "must map userids to department ids, e.g. { lisi = [2, 3] }")
-    result = {}
-    for userid, ids in value.items():
-        try:
-            result[str(userid).strip()] = tuple(int(str(d).strip()) for d in ids)
-        except (TypeError, ValueError):
-            raise SettingsError(name, f"departments of {userid} must be whole numbers") from None
-    return result
 
 
 _CORP_ID = re.compile(r"^w[wx][0-9A-Za-z]{16}$")

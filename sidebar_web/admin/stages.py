@@ -5,29 +5,31 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.services import stages
+from sidebar_web.admin.lists import admin_form, apply, path_id
 from sidebar_web.admin.views import admin_only, console_page
-from sidebar_web.auth import check_csrf
+
+ADMINS_ONLY = "只有管理员可以管理客户阶段。"
 
 
 async def stage_list(request: web.Request) -> web.Response:
-    await admin_only(request, "只有管理员可以管理客户阶段。")
+    await admin_only(request, ADMINS_ONLY)
     return await _render(request)
 
 
 async def create(request: web.Request) -> web.Response:
-    form = await _checked_form(request)
-    return await _apply(request, stages.create_stage(str(form.get("name", ""))), "已添加阶段「{}」。")
+    form = await admin_form(request, ADMINS_ONLY)
+    return await apply(request, _render, stages.create_stage(str(form.get("name", ""))), "已添加阶段「{}」。")
 
 
 async def rename(request: web.Request) -> web.Response:
-    form = await _checked_form(request)
-    change = stages.rename_stage(_stage_id(request), str(form.get("name", "")))
-    return await _apply(request, change, "已改名为「{}」。")
+    form = await admin_form(request, ADMINS_ONLY)
+    change = stages.rename_stage(path_id(request, "stage_id", "客户阶段不存在。"), str(form.get("name", "")))
+    return await apply(request, _render, change, "已改名为「{}」。")
 
 
 async def delete(request: web.Request) -> web.Response:
-    await _checked_form(request)
-    stage_id = _stage_id(request)
+    await admin_form(request, ADMINS_ONLY)
+    stage_id = path_id(request, "stage_id", "客户阶段不存在。")
     try:
         name = (await stages.live_stage(stage_id)).name
         in_use = await stages.delete_stage(stage_id)
@@ -40,30 +42,12 @@ async def delete(request: web.Request) -> web.Response:
 
 
 async def move(request: web.Request) -> web.Response:
-    form = await _checked_form(request)
-    return await _apply(request, stages.move_stage(_stage_id(request), str(form.get("direction", ""))))
-
-
-async def _checked_form(request: web.Request):
-    await admin_only(request, "只有管理员可以管理客户阶段。")
-    await check_csrf(request)
-    return await request.post()
-
-
-def _stage_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["stage_id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="客户阶段不存在。") from None
-
-
-async def _apply(request: web.Request, change, notice: str = "") -> web.Response:
-    """Run one change; a refusal shows its message above the unchanged list."""
-    try:
-        result = await change
-    except stages.StageError as exc:
-        return await _render(request, error=exc.message, status=400)
-    return await _render(request, notice=notice.format(getattr(result, "name", "")))
+    form = await admin_form(request, ADMINS_ONLY)
+    return await apply(
+        request,
+        _render,
+        stages.move_stage(path_id(request, "stage_id", "客户阶段不存在。"), str(form.get("direction", ""))),
+    )
 
 
 async def _render(request: web.Request, *, notice: str = "", error: str = "", status: int = 200):
