@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from bot.models import Customer, GroupChat, Member, SyncRun
 from bot.services import customers, directory, groups, tags
+from bot.services.tasks import ahead, stop
 from bot.wecom.client import BATCH_USERIDS
 from bot.wecom.errors import WeComError
 
@@ -106,7 +107,7 @@ async def run_sync(
         await _release(run, SyncRun.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
         raise
     finally:
-        await _stop(beat)
+        await stop(beat)
     await _release(run, SyncRun.DONE, "")
     result = SyncResult(row.id, resumed, run.changes, run.reads)
     log.info("sync (run %d, %s%s): %s", row.id, trigger, ", resumed" if resumed else "", result.describe())
@@ -284,7 +285,7 @@ async def _customers(wecom, run: _Run) -> None:
             chunk += 0 if cursor else 1
             yield page.get("external_contact_list", []), {"chunk": chunk, "cursor": cursor}
 
-    async for records, after in _ahead(pages()):
+    async for records, after in ahead(pages()):
         apply = lambda records=records: customers.apply_page(records)  # noqa: E731
         await _step(run, "customers", after, apply, {"records": len(records)})
         run.report("customers", len(records))
@@ -349,7 +350,7 @@ async def _groups(wecom, run: _Run) -> None:
                     return
                 chunk += 1
 
-    async for chat_id, data, after in _ahead(chats()):
+    async for chat_id, data, after in ahead(chats()):
         apply = lambda chat_id=chat_id, data=data: groups.apply_group(chat_id, data)  # noqa: E731
         await _step(run, "groups", after, apply, {"groups": 1})
         run.report("groups", 1)
@@ -375,29 +376,3 @@ async def _dismissed(wecom, run: _Run) -> None:
             apply = lambda chat_id=chat.chat_id: groups.apply_group(chat_id, None)  # noqa: E731
             await _step(run, "dismissed", {}, apply, {})
         run.report("dismissed", len(chats))
-
-
-async def _ahead(items: AsyncIterator[T]) -> AsyncIterator[T]:
-    """Yield each item while the next is already being fetched: WeCom's round trip for the next page
-    overlaps the database write of this one. A fetch that fails raises when its item is due."""
-    nxt = asyncio.ensure_future(anext(items))
-    try:
-        while True:
-            try:
-                item = await nxt
-            except StopAsyncIteration:
-                return
-            nxt = asyncio.ensure_future(anext(items))
-            yield item
-    finally:
-        await _stop(nxt)
-        await items.aclose()
-
-
-async def _stop(task: asyncio.Future) -> None:
-    """Cancel a helper task and wait for it; asyncio.wait, unlike awaiting the task under a suppress,
-    never swallows a cancel aimed at the caller."""
-    task.cancel()
-    await asyncio.wait([task])
-    if not task.cancelled():
-        task.exception()  # retrieved: a failed prefetch nobody waits for is not an error
