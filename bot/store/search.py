@@ -32,7 +32,7 @@ class Conditions:
 
 
 class _Query:
-    """Collects a WHERE clause with placeholders in the connection's style."""
+    """Collects a WHERE clause and its parameters, marked the way the connection expects (? or $n)."""
 
     def __init__(self, postgres: bool):
         self.postgres = postgres
