@@ -9,7 +9,7 @@ from aiohttp import web
 from yarl import URL
 
 from bot.appkeys import SETTINGS, WECOM
-from bot.services import InvalidInput, followups, reads, sidebar, stages, timeline
+from bot.services import InvalidInput, followups, reads, scope, sidebar, stages, timeline
 from bot.services.customer_edits import EditRefused, change_remark, change_tags
 from sidebar_web.api.params import PAGING, BadParam, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
@@ -180,7 +180,7 @@ async def _editable(request: web.Request):
     """The viewer, for a write: the CSRF token checked and the customer in their scope."""
     viewer = await page_viewer(request)
     await check_csrf(request)
-    if await sidebar.customer_card(viewer, request.match_info["external_userid"]) is None:
+    if not await scope.can_see_customer(viewer, request.match_info["external_userid"]):
         raise web.HTTPNotFound(text="找不到这位客户，或你没有查看权限。")
     return viewer
 

@@ -5,34 +5,7 @@ Screenshots of each page land in tests/artifacts/ (not committed).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-
-# .ci/run installs chromium and sets SCRM_REQUIRE_BROWSER, so there a missing browser fails, never skips.
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("SCRM_REQUIRE_BROWSER"),
-    reason="Debian's chromium is not installed (apt-get install chromium)",
-)
-
-
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        await browser.close()
-
-
-async def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+from tests.e2e.conftest import shot
 
 
 async def test_an_admin_logs_in_filters_customers_with_htmx_and_reads_a_timeline(company, browser):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_console_in_browser import browser, pytestmark, shot  # noqa: F401  (fixture and marks)
+from tests.e2e.conftest import shot
 
 
-async def test_staff_open_a_customer_from_the_toolbar_tag_them_and_edit_the_remark(company, browser):  # noqa: F811
+async def test_staff_open_a_customer_from_the_toolbar_tag_them_and_edit_the_remark(company, browser):
     server = str(company.client.make_url("")).rstrip("/")
     ext = company.ids["c1"]
     page = await browser.new_page(viewport={"width": 375, "height": 740})
@@ -49,7 +49,7 @@ async def test_staff_open_a_customer_from_the_toolbar_tag_them_and_edit_the_rema
     assert await page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
-async def test_a_group_chat_opens_the_group_card_and_another_staff_members_customer_is_404(company, browser):  # noqa: F811
+async def test_a_group_chat_opens_the_group_card_and_another_staff_members_customer_is_404(company, browser):
     server = str(company.client.make_url("")).rstrip("/")
     page = await browser.new_page(viewport={"width": 320, "height": 640})
     await page.goto(f"{server}/sidebar/try")
@@ -63,7 +63,7 @@ async def test_a_group_chat_opens_the_group_card_and_another_staff_members_custo
     await shot(page, "sidebar-404")
 
 
-async def test_a_follow_up_logged_in_the_sidebar_reminds_the_member_at_its_time(company, browser):  # noqa: F811
+async def test_a_follow_up_logged_in_the_sidebar_reminds_the_member_at_its_time(company, browser):
     from datetime import UTC, datetime, timedelta
     from zoneinfo import ZoneInfo
 

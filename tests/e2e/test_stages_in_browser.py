@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_console_in_browser import browser, pytestmark, shot  # noqa: F401 (fixture, skip rule)
+from tests.e2e.conftest import shot
 
 
-async def test_an_admin_manages_stages_without_a_page_load(company, browser):  # noqa: F811
+async def test_an_admin_manages_stages_without_a_page_load(company, browser):
     server = str(company.client.make_url("")).rstrip("/")
     page = await browser.new_page()
     await page.goto(f"{server}/console/stages")
