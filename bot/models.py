@@ -375,3 +375,92 @@ class Radar(Model):
 
     class Meta:
         table = "radar"
+
+
+class RadarSend(Model):
+    """One tap of 发送 in the sidebar: a staff member sent a radar into a chat (every tap counts)."""
+
+    id = fields.BigIntField(primary_key=True)
+    radar = fields.ForeignKeyField("models.Radar", related_name="sends", on_delete=fields.RESTRICT)
+    userid = fields.CharField(max_length=64)
+    # the customer of the single chat, or empty in a group chat
+    external_userid = fields.CharField(max_length=64, default="")
+    chat_id = fields.CharField(max_length=64, default="")
+    sent_at = fields.DatetimeField()
+
+    class Meta:
+        table = "radar_send"
+        indexes = (("radar_id", "userid"), ("radar_id", "sent_at"))
+
+
+class RadarVisitor(Model):
+    """A person who opened radar pages, named by WeChat OAuth (openid, and unionid when the account has
+    one) and mapped to an external contact when one is known."""
+
+    id = fields.BigIntField(primary_key=True)
+    openid = fields.CharField(max_length=64, unique=True)
+    unionid = fields.CharField(max_length=64, default="", db_index=True)
+    external_userid = fields.CharField(max_length=64, default="", db_index=True)
+    first_seen = fields.DatetimeField()
+    last_seen = fields.DatetimeField()
+
+    class Meta:
+        table = "radar_visitor"
+
+
+class RadarVisit(Model):
+    """One opening of a radar page: who, through whose link (the share tree), how long and how far.
+
+    level 1 is a visit from a link staff sent, level n+1 one from a link a level-n visitor shared. path
+    holds the visit ids from the level-1 visit down to this one (the source path). duration and progress
+    only grow: the server clamps every beacon to the wall time and to 0-100."""
+
+    id = fields.BigIntField(primary_key=True)
+    radar = fields.ForeignKeyField("models.Radar", related_name="visits", on_delete=fields.RESTRICT)
+    visitor = fields.ForeignKeyField("models.RadarVisitor", related_name="visits", on_delete=fields.RESTRICT)
+    # the customer, when the visitor is one (empty: not a friend of the corp, not counted in analytics)
+    external_userid = fields.CharField(max_length=64, default="")
+    # the staff member whose send began the chain (所属成员)
+    userid = fields.CharField(max_length=64)
+    parent = fields.ForeignKeyField(
+        "models.RadarVisit", related_name="children", null=True, on_delete=fields.RESTRICT
+    )
+    level = fields.IntField(default=1)
+    path = fields.JSONField(default=list)
+    # 最近点击渠道: staff (sent from the chat toolbar) or share (a customer passed it on)
+    channel = fields.CharField(max_length=16, default="staff")
+    opened_at = fields.DatetimeField()
+    last_beacon_at = fields.DatetimeField(null=True)
+    duration = fields.IntField(default=0)  # seconds on the page while visible
+    progress = fields.IntField(default=0)  # furthest point reached, 0-100
+    shares = fields.IntField(default=0)  # times the visitor shared their link
+    closed_at = fields.DatetimeField(null=True)
+    ip = fields.CharField(max_length=64, default="")
+    user_agent = fields.CharField(max_length=256, default="")
+
+    class Meta:
+        table = "radar_visit"
+        indexes = (("radar_id", "opened_at"), ("radar_id", "external_userid"), ("radar_id", "userid"))
+
+
+class RadarAlert(Model):
+    """A visit alert waiting for the scheduler, which merges one staff member's pending alerts into one app
+    message. Kept in the database so a restart loses none."""
+
+    PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+    id = fields.BigIntField(primary_key=True)
+    userid = fields.CharField(max_length=64)
+    external_userid = fields.CharField(max_length=64)
+    radar = fields.ForeignKeyField("models.Radar", related_name="alerts", on_delete=fields.RESTRICT)
+    visit = fields.ForeignKeyField("models.RadarVisit", related_name="alerts", on_delete=fields.RESTRICT)
+    status = fields.CharField(max_length=16, default=PENDING)
+    attempts = fields.IntField(default=0)
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "radar_alert"
+        indexes = (("status", "created_at"), ("userid", "external_userid", "radar_id", "created_at"))

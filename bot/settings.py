@@ -122,6 +122,24 @@ class RadarSettings:
     link_secret: str = field(default="", repr=False)
     # a radar link (and every link shared from it) opens for this many days after staff sent it
     link_days: int = 365
+    # upload limits per file type, in MB
+    max_pdf_mb: int = 50
+    max_image_mb: int = 10
+    max_video_mb: int = 200
+    # seconds between a visible page's heartbeats (each adds viewing time)
+    heartbeat_seconds: int = 5
+    # beacons a visitor (and, separately, an IP address) may send per minute; the rest are dropped
+    beacons_per_minute: int = 120
+    # how often the scheduler sends queued visit alerts to staff, in seconds
+    alert_interval: float = 5.0
+    # at most one alert per customer, radar and staff member within this many minutes
+    alert_window_minutes: int = 30
+    # WeChat official account (公众号) whose OAuth names radar visitors by openid and unionid; empty: the
+    # WeCom app's own OAuth (auth/getuserinfo) names them by external_userid
+    wechat_app_id: str = ""
+    wechat_app_secret: str = field(default="", repr=False)
+    wechat_oauth_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+    wechat_api_base_url: str = "https://api.weixin.qq.com/"
 
 
 @dataclass(frozen=True)
@@ -271,9 +289,29 @@ def validate(s: Settings) -> Settings:
         raise SettingsError("notify.max_attempts", "must be at least 1")
     if s.radar.link_secret and len(s.radar.link_secret) < 32:
         raise SettingsError("radar.link_secret", "must be at least 32 characters")
-    if not 1 <= s.radar.link_days <= 3650:
-        raise SettingsError("radar.link_days", "must be between 1 and 3650")
+    _check_radar(s.radar)
     return s
+
+
+def _check_radar(r: RadarSettings) -> None:
+    if not 1 <= r.link_days <= 3650:
+        raise SettingsError("radar.link_days", "must be between 1 and 3650")
+    for key in ("max_pdf_mb", "max_image_mb", "max_video_mb"):
+        if not 1 <= getattr(r, key) <= 4096:
+            raise SettingsError(f"radar.{key}", "must be between 1 and 4096 (MB)")
+    if not 1 <= r.heartbeat_seconds <= 60:
+        raise SettingsError("radar.heartbeat_seconds", "must be between 1 and 60")
+    if r.beacons_per_minute < 1:
+        raise SettingsError("radar.beacons_per_minute", "must be at least 1")
+    if r.alert_interval < 1:
+        raise SettingsError("radar.alert_interval", "must be at least 1 (seconds)")
+    if r.alert_window_minutes < 0:
+        raise SettingsError("radar.alert_window_minutes", "must not be negative")
+    if r.wechat_app_id and not r.wechat_app_secret:
+        raise SettingsError("radar.wechat_app_secret", "is required when radar.wechat_app_id is set")
+    for key in ("wechat_oauth_url", "wechat_api_base_url"):
+        if not getattr(r, key).startswith(("http://", "https://")):
+            raise SettingsError(f"radar.{key}", "must be an http(s) URL")
 
 
 def _check_timezone(name: str) -> None:

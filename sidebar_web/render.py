@@ -39,6 +39,9 @@ TIMELINE_LABELS = {
     timeline.FOLLOW_UP: "跟进记录",
     timeline.STAGE_CHANGED: "客户阶段变更",
     timeline.REMINDER_SENT: "跟进提醒已发送",
+    timeline.RADAR_OPENED: "打开了雷达",
+    timeline.RADAR_READ: "读完了雷达 80 %",
+    timeline.RADAR_SHARED: "分享了雷达",
 }
 
 

@@ -19,10 +19,14 @@ LEFT_GROUP = "left_group"
 FOLLOW_UP = "follow_up"  # a follow-up was logged (payload: follow_up_id, text, stage, remind_at ISO)
 STAGE_CHANGED = "stage_changed"  # a staff member moved the customer to a stage (payload: old, new names)
 REMINDER_SENT = "reminder_sent"  # the reminder reached the staff member (payload: follow_up_id, text)
+# radar events (payload: radar_id, radar title, visit_id, level; read adds progress, shared adds shares)
+RADAR_OPENED = "radar_opened"  # the customer first opened a radar
+RADAR_READ = "radar_read"  # the customer read 80 % of it
+RADAR_SHARED = "radar_shared"  # the customer shared it on
 
 TYPES = (
     ADDED, LOST, DELETED_BY_STAFF, REMARK_CHANGED, TAGS_ADDED, TAGS_REMOVED, TRANSFER_FAILED, JOINED_GROUP,
-    LEFT_GROUP, FOLLOW_UP, STAGE_CHANGED, REMINDER_SENT,
+    LEFT_GROUP, FOLLOW_UP, STAGE_CHANGED, REMINDER_SENT, RADAR_OPENED, RADAR_READ, RADAR_SHARED,
 )  # fmt: skip
 
 

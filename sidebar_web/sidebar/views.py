@@ -29,6 +29,9 @@ TIMELINE_ICONS = {
     timeline.FOLLOW_UP: "weui-icon-info-circle",
     timeline.STAGE_CHANGED: "weui-icon-success-no-circle",
     timeline.REMINDER_SENT: "weui-icon-waiting-circle",
+    timeline.RADAR_OPENED: "weui-icon-search",
+    timeline.RADAR_READ: "weui-icon-success-circle",
+    timeline.RADAR_SHARED: "weui-icon-download",
 }
 
 
