@@ -444,8 +444,9 @@ class RadarVisit(Model):
 
 
 class RadarAlert(Model):
-    """A visit alert waiting for the scheduler, which merges one staff member's pending alerts into one app
-    message. Kept in the database so a restart loses none."""
+    """Follow-up work a visit queued for the scheduler: the radar's auto-tags to mark on the customer, and
+    (when notify) an alert that the scheduler merges with the staff member's other pending alerts into one
+    app message. Kept in the database so a restart loses none."""
 
     PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -454,6 +455,8 @@ class RadarAlert(Model):
     external_userid = fields.CharField(max_length=64)
     radar = fields.ForeignKeyField("models.Radar", related_name="alerts", on_delete=fields.RESTRICT)
     visit = fields.ForeignKeyField("models.RadarVisit", related_name="alerts", on_delete=fields.RESTRICT)
+    notify = fields.BooleanField(default=True)
+    tag_ids = fields.JSONField(default=list)  # corp tag ids still to mark (mark_tag)
     status = fields.CharField(max_length=16, default=PENDING)
     attempts = fields.IntField(default=0)
     lease_until = fields.DatetimeField(null=True)

@@ -158,6 +158,13 @@ class Migration(migrations.Migration):
                         on_delete=OnDelete.RESTRICT,
                     ),
                 ),
+                ("notify", fields.BooleanField(default=True)),
+                (
+                    "tag_ids",
+                    fields.JSONField(
+                        default=list, encoder=functools.partial(dumps, separators=(",", ":")), decoder=loads
+                    ),
+                ),
                 ("status", fields.CharField(default="pending", max_length=16)),
                 ("attempts", fields.IntField(default=0)),
                 ("lease_until", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
@@ -173,7 +180,7 @@ class Migration(migrations.Migration):
                     Index(fields=["userid", "external_userid", "radar_id", "created_at"]),
                 ],
                 "pk_attr": "id",
-                "table_description": "A visit alert waiting for the scheduler, which merges one staff member's pending alerts into one app",
+                "table_description": "Follow-up work a visit queued for the scheduler: the radar's auto-tags to mark on the customer, and",
             },
             bases=["Model"],
         ),
