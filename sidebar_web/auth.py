@@ -105,11 +105,15 @@ def csrf_token(request: web.Request) -> str:
 
 async def check_csrf(request: web.Request) -> None:
     """Every write from a page carries the session's token (form field or X-CSRF-Token header)."""
-    expected = csrf_token(request)
     form = await request.post()
-    presented = request.headers.get("X-CSRF-Token") or str(form.get("csrf", ""))
-    if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+    if not csrf_ok(request, request.headers.get("X-CSRF-Token") or str(form.get("csrf", ""))):
         raise web.HTTPForbidden(text="页面已过期，请刷新后重试。")
+
+
+def csrf_ok(request: web.Request, presented: str) -> bool:
+    """Whether a presented token is the session's (streamed uploads check it before reading files)."""
+    expected = csrf_token(request)
+    return bool(expected) and hmac.compare_digest(presented.encode(), expected.encode())
 
 
 def _safe_next(target: str | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sidebar_web.admin import radar_groups, stages, views
+from sidebar_web.admin import radar_groups, radars, stages, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -30,3 +30,10 @@ def setup_routes(app: web.Application) -> None:
             getattr(radar_groups, action),
             name=f"console_radar_group_{action}",
         )
+    r.add_get("/console/radar/radars", radars.radar_list, name="console_radars")
+    r.add_post("/console/radar/radars", radars.create, name="console_radar_create")
+    r.add_get("/console/radar/radars/new", radars.new_form, name="console_radar_new")
+    r.add_get("/console/radar/radars/{radar_id}/edit", radars.edit_form, name="console_radar_edit")
+    r.add_post("/console/radar/radars/{radar_id}/edit", radars.update, name="console_radar_update")
+    r.add_post("/console/radar/radars/{radar_id}/move", radars.move, name="console_radar_move")
+    r.add_post("/console/radar/radars/{radar_id}/delete", radars.delete, name="console_radar_delete")
