@@ -2,6 +2,8 @@
 nobody can guess, and served to anyone with the link with Range support."""
 
 import os
+import struct
+import zlib
 
 import pytest
 
@@ -10,7 +12,21 @@ from bot.settings import RadarSettings
 from sidebar_web.app import create_app
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+
+def _png(size: int = 8) -> bytes:
+    """A real blue square, so pages that show it as a cover show a picture."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x16\x77\xff" * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + body
+
+
+PNG = _png()
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200
 MOV = b"\x00\x00\x00\x14ftypqt  " + b"\x00" * 200
