@@ -14,7 +14,7 @@ async def a_radar(title: str = "产品手册", **fields) -> Radar:
         name="产品介绍", created_at=now
     )
     return await Radar.create(
-        group=group, name=title, type=Radar.PDF, title=title, created_at=now, updated_at=now, **fields
+        group=group, name=title, title=title, created_at=now, updated_at=now, **{"type": Radar.PDF, **fields}
     )
 
 
