@@ -94,6 +94,9 @@ async def demo(
             f"callbacks: {len(lost)} customers who had deleted their advisor, {len(played)} live actions",
             flush=True,
         )
+        radars = await _radars(settings, emu.state, company)
+        if radars:
+            print(f"radars: {radars} smart radars in 2 groups, ready to send from the sidebar", flush=True)
         _print_urls(
             settings, company, names, emu_url, token, data_dir if tmp is None else f"{data_dir} (temporary)"
         )
@@ -104,6 +107,17 @@ async def demo(
         if tmp:
             tmp.cleanup()
     return 0
+
+
+async def _radars(settings: Settings, state, company) -> int:
+    """The demo's radar groups and radars (the console's content, not the corp's): the product group is for
+    销售部, and the lock white paper tags its readers 智能门锁."""
+    from sidebar_web.demo_radars import create_demo_radars
+
+    sales = next((d.id for d in state.departments.values() if d.name == "销售部"), None)
+    interest = state.tags_of_group(company.tag_groups["意向产品"])
+    locks = [t.id for t in interest if t.name == "智能门锁"]
+    return await create_demo_radars(settings.data_dir, sales, locks)
 
 
 async def _settle(seconds: float = 60.0) -> None:

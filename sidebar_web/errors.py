@@ -20,8 +20,8 @@ PAGES = {
 }
 
 
-# Answered in JSON: the API, and the sidebar's signature endpoint its script fetches.
-JSON_PATHS = ("/api/", "/sidebar/jssdk-config")
+# Answered in JSON: the API, and the sidebar endpoints its scripts fetch (signatures, radar sends).
+JSON_PATHS = ("/api/", "/sidebar/jssdk-config", "/sidebar/radars/")
 
 
 def error_response(request: web.Request, status: int, detail: str = "", param: str = "") -> web.Response:

@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
-from sidebar_web.sidebar import views
+from sidebar_web.sidebar import radars, views
 
 SHIM = Path(__file__).resolve().parent / "jssdk-shim.js"
 
@@ -28,6 +28,7 @@ def setup_routes(app: web.Application) -> None:
         "/sidebar/customers/{external_userid}/follow-ups", views.log_follow_up, name="sidebar_follow_up"
     )
     r.add_get("/sidebar/groups/{chat_id}", views.group, name="sidebar_group")
+    r.add_post("/sidebar/radars/{radar_id}/send", radars.send_radar, name="sidebar_send_radar")
 
 
 async def _shim(request: web.Request) -> web.StreamResponse:

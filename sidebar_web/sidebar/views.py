@@ -9,7 +9,7 @@ from aiohttp import web
 from yarl import URL
 
 from bot.appkeys import SETTINGS, WECOM
-from bot.services import InvalidInput, followups, reads, scope, sidebar, stages, timeline
+from bot.services import InvalidInput, followups, radar_sending, reads, scope, sidebar, stages, timeline
 from bot.services.customer_edits import EditRefused, change_remark, change_tags
 from sidebar_web.api.params import PAGING, BadParam, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
@@ -92,7 +92,13 @@ async def customer(request: web.Request) -> web.Response:
     context = {"c": card, "events": events, "events_total": total, "more": more, "p": p}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "timeline":
         return await _page(request, "sidebar/_timeline.html", **context)
-    return await _page(request, "sidebar/customer.html", tag_groups=await reads.tag_groups(), **context)
+    return await _page(
+        request,
+        "sidebar/customer.html",
+        tag_groups=await reads.tag_groups(),
+        radar_groups=await radar_sending.radars_for_member(viewer.userid),
+        **context,
+    )
 
 
 async def _edit_section(
@@ -212,7 +218,12 @@ async def group(request: web.Request) -> web.Response:
     )
     if card is None:
         raise web.HTTPNotFound(text="找不到这个客户群，或你没有查看权限。")
-    return await _page(request, "sidebar/group.html", g=card)
+    return await _page(
+        request,
+        "sidebar/group.html",
+        g=card,
+        radar_groups=await radar_sending.radars_for_member(viewer.userid),
+    )
 
 
 async def try_it(request: web.Request) -> web.Response:
