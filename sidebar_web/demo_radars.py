@@ -6,15 +6,14 @@ written under the data directory's radar/ folder with unguessable names, as uplo
 
 from __future__ import annotations
 
-import secrets
 import struct
 import zlib
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.models import Radar
-from bot.services import radar_groups
+from bot.services import radar_files, radar_groups
+from bot.services import radars as radars_service
 
 RGB = tuple[int, int, int]
 
@@ -138,11 +137,13 @@ LOCK_PAPER = [
 ]
 
 
-def _write(folder: Path, suffix: str, data: bytes) -> str:
-    """Store a file under an unguessable name (links to it are public) and return the name."""
-    name = f"{secrets.token_urlsafe(18)}{suffix}"
-    (folder / name).write_bytes(data)
-    return name
+async def _store(data_dir: Path, kind: str, data: bytes) -> str:
+    """Keep a drawn file the way uploads are kept (checked, under an unguessable name) and return its name."""
+
+    async def chunks():
+        yield data
+
+    return await radar_files.store(data_dir, chunks(), kind, len(data), "file")
 
 
 async def create_demo_radars(data_dir: Path, sales_department: int | None, auto_tag_ids: list[str]) -> int:
@@ -150,30 +151,27 @@ async def create_demo_radars(data_dir: Path, sales_department: int | None, auto_
     radar groups exist already (a kept data directory). Returns how many radars were made."""
     if await radar_groups.list_groups():
         return 0
-    folder = data_dir / "radar"
-    folder.mkdir(parents=True, exist_ok=True)
     intro = await radar_groups.create_group("公司介绍")
     products = await radar_groups.create_group("产品资料")
     if sales_department is not None:
         await radar_groups.set_visible_departments(products.id, [sales_department])
-    now = datetime.now(UTC)
-    # Written here until the console's radar service offers a create function the demo can call.
+    image, document = radar_files.IMAGE, radar_files.PDF
     radars = [
-        dict(group=intro, name="官网首页", type=Radar.LINK, title="星河智能官网：全屋智能一站式方案",
+        dict(group_id=intro.id, name="官网首页", type=Radar.LINK, title="星河智能官网：全屋智能一站式方案",
              description="门店地址、最新活动，一页看全", link_url="https://example.com/",
-             cover=_write(folder, ".png", cover(BLUE))),
-        dict(group=intro, name="品牌手册", type=Radar.PDF, title="星河智能品牌手册（4 页）",
+             cover=await _store(data_dir, image, cover(BLUE))),
+        dict(group_id=intro.id, name="品牌手册", type=Radar.PDF, title="星河智能品牌手册（4 页）",
              description="我们是谁、做什么、怎么服务，三分钟读完",
-             file=_write(folder, ".pdf", pdf("Xinghe Smart", BROCHURE)),
-             cover=_write(folder, ".png", cover(GREEN))),
-        dict(group=products, name="全屋智能价格表", type=Radar.IMAGE, title="全屋智能套餐价格表",
-             description="三档套餐一图看懂，含本月优惠", file=_write(folder, ".png", price_sheet()),
-             cover=_write(folder, ".png", cover(ORANGE))),
-        dict(group=products, name="智能门锁白皮书", type=Radar.PDF, title="智能门锁产品白皮书",
+             file=await _store(data_dir, document, pdf("Xinghe Smart", BROCHURE)),
+             cover=await _store(data_dir, image, cover(GREEN))),
+        dict(group_id=products.id, name="全屋智能价格表", type=Radar.IMAGE, title="全屋智能套餐价格表",
+             description="三档套餐一图看懂，含本月优惠", file=await _store(data_dir, image, price_sheet()),
+             cover=await _store(data_dir, image, cover(ORANGE))),
+        dict(group_id=products.id, name="智能门锁白皮书", type=Radar.PDF, title="智能门锁产品白皮书",
              description="安全等级、续航、安装和价格，6 页讲清楚",
-             file=_write(folder, ".pdf", pdf("Smart Lock White Paper", LOCK_PAPER)),
-             cover=_write(folder, ".png", cover(INK)), auto_tag_ids=auto_tag_ids),
+             file=await _store(data_dir, document, pdf("Smart Lock White Paper", LOCK_PAPER)),
+             cover=await _store(data_dir, image, cover(INK)), auto_tag_ids=auto_tag_ids),
     ]  # fmt: skip
-    for order, fields in enumerate(radars, 1):
-        await Radar.create(**fields, order=order, created_at=now, updated_at=now)
+    for fields in radars:
+        await radars_service.create_radar(radars_service.RadarForm(**fields))
     return len(radars)

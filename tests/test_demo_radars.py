@@ -42,7 +42,7 @@ async def test_the_demo_makes_two_groups_of_sendable_radars_with_their_files(com
         seen = await radar_sending.radars_for_member(userid)
         assert {g["name"]: [r["title"] for r in g["radars"]] for g in seen} == groups
 
-    radars = {r.type + str(r.order): r for r in await Radar.all()}
+    radars = {f"{r.type}{n}": r for n, r in enumerate(await Radar.all().order_by("id"), 1)}
     assert set(radars) == {"link1", "pdf2", "image3", "pdf4"}
     assert radars["link1"].link_url.startswith("https://") and not radars["link1"].file
     assert pdf_pages((folder / radars["pdf2"].file).read_bytes()) == 4

@@ -5,27 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import FollowRelation, GroupChat, GroupMembership, Radar, RadarSend
-from bot.services import InvalidInput
+from bot.services import InvalidInput, radars
+from bot.services.radar_files import media_url
 from bot.services.radar_groups import groups_for_member
 from bot.services.radar_links import LinkSigner, RadarLink
 from bot.settings import Settings
 
-TYPE_NAMES = {Radar.LINK: "链接", Radar.PDF: "PDF", Radar.IMAGE: "图片", Radar.VIDEO: "视频"}
-
 
 class RadarSendError(InvalidInput):
     """A send the service refuses; nothing was recorded."""
-
-
-def media_url(public_url: str, name: str) -> str:
-    """The public address of a stored radar file (cover, PDF, image, video) by its name under the data
-    directory's radar/ folder; empty for no file. The one place that spells /media/radar/."""
-    if not name:
-        return ""
-    return f"{public_url.rstrip('/')}/media/radar/{quote(name)}"
 
 
 def radar_url(public_url: str, token: str) -> str:
@@ -36,23 +26,26 @@ def radar_url(public_url: str, token: str) -> str:
 async def radars_for_member(userid: str) -> list[dict[str, Any]]:
     """The live radars a staff member may send, under the groups their departments see, in the console's
     order of groups and of radars; groups with no live radar are left out."""
-    groups = await groups_for_member(userid)
-    radars = await Radar.filter(group_id__in=[g.id for g in groups] or [0], deleted_at__isnull=True).order_by(
-        "order", "id"
-    )
-    by_group: dict[int, list[dict[str, Any]]] = {}
-    for r in radars:
-        by_group.setdefault(r.group_id, []).append(
-            {
-                "id": r.id,
-                "name": r.name,
-                "type": r.type,
-                "type_name": TYPE_NAMES.get(r.type, r.type),
-                "title": r.title,
-                "description": r.description,
-            }
-        )
-    return [{"id": g.id, "name": g.name, "radars": by_group[g.id]} for g in groups if g.id in by_group]
+    listed = await radars.by_group(await groups_for_member(userid))
+    return [
+        {
+            "id": group.id,
+            "name": group.name,
+            "radars": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "type": r.type,
+                    "type_name": radars.TYPES.get(r.type, r.type),
+                    "title": r.title,
+                    "description": r.description,
+                }
+                for r in members
+            ],
+        }
+        for group, members in listed
+        if members
+    ]
 
 
 async def send(
