@@ -16,7 +16,7 @@ from bot.jobs import Scheduler
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
-from sidebar_web import admin, api, auth, render, sidebar
+from sidebar_web import admin, api, auth, radar, render, sidebar
 from sidebar_web.errors import error_middleware
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ def create_app(
     api.setup_routes(app)
     admin.setup_routes(app)
     sidebar.setup_routes(app)
+    radar.setup_routes(app)
     render.setup_static(app)
     return app
 
