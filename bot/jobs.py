@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import notify
-from bot.services import sync
+from bot.services import radar_alerts, sync
 from bot.settings import Settings, SettingsError, require_wecom_api
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,21 @@ def _reminders_trigger(settings: Settings) -> BaseTrigger:
     return IntervalTrigger(seconds=settings.notify.reminder_interval)
 
 
+async def send_radar_alerts(ctx: JobContext) -> None:
+    """Customers' radar visits: their auto-tags, and one merged app message per staff member."""
+    outcome = await radar_alerts.flush(ctx.wecom, ctx.settings)
+    if outcome:
+        log.info("radar alerts: %s", dict(outcome))
+
+
+def _radar_alerts_trigger(settings: Settings) -> BaseTrigger:
+    return IntervalTrigger(seconds=settings.radar.alert_interval)
+
+
 JOBS = (
     Job("reconcile", _reconcile_trigger, reconcile),
     Job("reminders", _reminders_trigger, send_reminders),
+    Job("radar_alerts", _radar_alerts_trigger, send_radar_alerts),
 )
 
 

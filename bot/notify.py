@@ -61,17 +61,17 @@ def customer_url(settings: Settings, external_userid: str) -> str:
 
 def reminder_card(reminder: Reminder, customer: str, settings: Settings) -> dict[str, str]:
     """The follow-up reminder card, with as much of the follow-up text as WeCom allows."""
-    name = _shorten(customer, NAME_MAX)
+    name = shorten(customer, NAME_MAX)
     for limit in EXCERPTS:
         card = textcard(
             "followup_reminder.j2",
             customer_url(settings, reminder.external_userid),
             customer=name,
-            text=_shorten(reminder.follow_up.text, limit),
+            text=shorten(reminder.follow_up.text, limit),
             due_at=reminder.due_at,
             tz=settings.server.timezone,
         )
-        if _fits(card):
+        if fits(card):
             return card
     raise CardTooLong(f"reminder {reminder.id}: the card exceeds WeCom's textcard limits")
 
@@ -119,11 +119,11 @@ async def _send_reminder(wecom, settings: Settings, reminder: Reminder, now: dat
     return Reminder.SENT
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _fits(card: dict[str, str]) -> bool:
+def fits(card: dict[str, str]) -> bool:
     return (
         len(card["title"].encode()) <= TITLE_BYTES and len(card["description"].encode()) <= DESCRIPTION_BYTES
     )

@@ -13,6 +13,7 @@ from bot.appkeys import CRYPTO, HTTP, INBOX, SCHEDULER, SETTINGS, WECOM
 from bot.events import Router
 from bot.inbox import InboxWriter
 from bot.jobs import Scheduler
+from bot.services import radar_effects
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
@@ -34,6 +35,7 @@ def create_app(
     require_wecom(settings)
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
+    radar_effects.configure(settings)
     w = settings.wecom
     app[CRYPTO] = CallbackCrypto(w.token, w.encoding_aes_key, w.corp_id)
 

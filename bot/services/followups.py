@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from bot.models import FollowRelation, FollowUp, Reminder
+from bot.models import Customer, FollowRelation, FollowUp, Reminder
 from bot.services import InvalidInput, stages, timeline
 from bot.services.directory import member_names
 
@@ -163,11 +163,13 @@ async def sent_since(userid: str, since: datetime) -> int:
 
 
 async def customer_label(external_userid: str, userid: str) -> str:
-    """The customer's WeChat name, after the staff member's remark when they gave one: 老客户（孙悟空）."""
+    """The customer's WeChat name, after the staff member's remark when they gave one: 老客户（孙悟空）.
+    A customer the staff member does not follow goes by their name alone."""
     relation = await FollowRelation.get_or_none(customer_id=external_userid, userid=userid).prefetch_related(
         "customer"
     )
     if relation is None:
-        return external_userid
+        customer = await Customer.get_or_none(external_userid=external_userid)
+        return customer.name if customer and customer.name else external_userid
     name = relation.customer.name or external_userid
     return f"{relation.remark}（{name}）" if relation.remark and relation.remark != name else name

@@ -1,0 +1,90 @@
+"""What a customer's radar visit sets off: timeline events, and the auto-tags and staff alert it queues.
+
+These run on the radar page's request path, so they only write rows: the scheduler's flush
+(bot.services.radar_alerts) marks the tags through WeCom and sends the alerts. Visits by people who are not
+a corp's customer (no external_userid) set off nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.models import Radar, RadarAlert, RadarVisit
+from bot.services import timeline
+from bot.settings import RadarSettings, Settings
+
+READ_PROGRESS = 80  # 阅读 80 %: the progress that records RADAR_READ
+
+_window = timedelta(minutes=RadarSettings().alert_window_minutes)
+
+
+def configure(settings: Settings) -> None:
+    """Take the alert window from the settings (the server calls this once when it starts)."""
+    global _window
+    _window = timedelta(minutes=settings.radar.alert_window_minutes)
+
+
+def _payload(visit: RadarVisit, radar: Radar, **extra) -> dict:
+    return {"radar_id": radar.id, "title": radar.title, "visit_id": visit.id, "level": visit.level, **extra}
+
+
+async def opened(visit: RadarVisit, radar: Radar, now: datetime, *, window: timedelta | None = None) -> None:
+    """A visit was recorded. The customer's first visit to the radar goes into the timeline and queues the
+    auto-tags and an alert; a later one queues an alert only if the staff member heard of this customer
+    and radar no sooner than `window` ago (default: radar.alert_window_minutes)."""
+    if not visit.external_userid:
+        return
+    # The earliest visit is the first one, even when two are recorded at once.
+    first = not await RadarVisit.filter(
+        radar_id=radar.id, external_userid=visit.external_userid, id__lt=visit.id
+    ).exists()
+    if first:
+        if radar.record_timeline:
+            await timeline.record(
+                visit.external_userid, timeline.RADAR_OPENED, now, userid=visit.userid,
+                payload=_payload(visit, radar),
+            )  # fmt: skip
+        if radar.notify_staff or radar.auto_tag_ids:
+            await _queue(visit, radar, now, notify=radar.notify_staff, tag_ids=list(radar.auto_tag_ids))
+        return
+    if not radar.notify_staff:
+        return
+    since = now - (_window if window is None else window)
+    recent = await RadarAlert.filter(
+        userid=visit.userid,
+        external_userid=visit.external_userid,
+        radar_id=radar.id,
+        notify=True,
+        created_at__gt=since,
+    ).exists()
+    if not recent:
+        await _queue(visit, radar, now, notify=True, tag_ids=[])
+
+
+async def progressed(visit: RadarVisit, radar: Radar, before: int, now: datetime) -> None:
+    """The visit's progress moved from `before` to visit.progress: crossing 80 % goes into the timeline."""
+    if not visit.external_userid or not radar.record_timeline:
+        return
+    if before < READ_PROGRESS <= visit.progress:
+        await timeline.record(
+            visit.external_userid, timeline.RADAR_READ, now, userid=visit.userid,
+            payload=_payload(visit, radar, progress=visit.progress),
+        )  # fmt: skip
+
+
+async def shared(visit: RadarVisit, radar: Radar, now: datetime) -> None:
+    """The visitor shared their link (call after counting it in visit.shares): the visit's first share
+    goes into the timeline."""
+    if not visit.external_userid or not radar.record_timeline or visit.shares > 1:
+        return
+    await timeline.record(
+        visit.external_userid, timeline.RADAR_SHARED, now, userid=visit.userid,
+        payload=_payload(visit, radar, shares=max(visit.shares, 1)),
+    )  # fmt: skip
+
+
+async def _queue(visit: RadarVisit, radar: Radar, now: datetime, *, notify: bool, tag_ids: list) -> None:
+    await RadarAlert.create(
+        userid=visit.userid, external_userid=visit.external_userid, radar_id=radar.id, visit_id=visit.id,
+        notify=notify, tag_ids=tag_ids, created_at=now,
+    )  # fmt: skip
