@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.models import Radar, RadarVisit
+from bot.models import Radar, RadarVisit, TimelineEvent
+from bot.services import timeline
 from bot.services.radar_visits import visit_key as seal_visit
 from sidebar_web.radar.views import LIMITER, SIGNER
 from tests.radar_pages import Visitor, make_radar, staff_link, visit_key
@@ -77,6 +78,8 @@ async def test_progress_stays_within_0_to_100_and_never_goes_back(company, opene
         assert await beacon(company, key, "progress", value) == 204
         seen.append((await RadarVisit.get(id=visit.id)).progress)
     assert seen == [40, 40, 60, 60, 100, 100]
+    read = await TimelineEvent.filter(external_userid=visit.external_userid, type=timeline.RADAR_READ)
+    assert [e.payload["progress"] for e in read] == [100]  # crossing 80 % once
     assert await beacon(company, key, "progress", "八十") == 400
     assert await beacon(company, key, "scroll", 50) == 400
 
@@ -86,6 +89,8 @@ async def test_a_share_beacon_counts_a_share(company, opened):
     await beacon(company, key, "share")
     await beacon(company, key, "share")
     assert (await RadarVisit.get(id=visit.id)).shares == 2
+    shared = await TimelineEvent.filter(external_userid=visit.external_userid, type=timeline.RADAR_SHARED)
+    assert len(shared) == 1  # the first share of the visit
 
 
 async def test_beacons_for_forged_or_unknown_visits_are_ignored(company, opened):

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.models import Radar, RadarVisit, RadarVisitor
+from bot.models import Radar, RadarAlert, RadarVisit, RadarVisitor, TimelineEvent
+from bot.services import timeline
 from bot.wecom.emulator.wechat import exchange_code
 from sidebar_web.app import create_app
 from sidebar_web.commands import free_port
@@ -47,6 +48,10 @@ async def test_a_customer_opens_a_link_staff_sent_and_is_a_level_1_visitor(compa
     assert c1.oauth_runs == 1
     assert await RadarVisit.filter(radar_id=radar.id).count() == 2
     assert await RadarVisitor.filter(external_userid=company.ids["c1"]).count() == 1
+    # The first visit is in the customer's timeline and alerts s1 (once: the reload is within the window).
+    opened = await TimelineEvent.filter(external_userid=company.ids["c1"], type=timeline.RADAR_OPENED)
+    assert [(e.userid, e.payload["title"]) for e in opened] == [("s1", "星河产品手册")]
+    assert await RadarAlert.filter(userid="s1", external_userid=company.ids["c1"]).count() == 1
 
 
 async def test_shared_links_make_levels_1_2_3_with_the_source_path(company, visitors):
@@ -88,6 +93,7 @@ async def test_the_links_recipient_names_a_visitor_oauth_does_not(company, visit
     await visitors(stranger="2").open(share_token(page))
     last = await RadarVisit.filter(radar_id=radar.id).order_by("-id").first()
     assert last.external_userid == "" and last.level == 2
+    assert not await RadarAlert.filter(visit_id=last.id).exists()  # a stranger sets off nothing
 
 
 async def test_a_tampered_or_expired_link_gets_a_400_page_and_records_nothing(company, visitors):
@@ -120,7 +126,7 @@ async def test_friends_only_radars_show_non_friends_the_advisors_qr_code(company
         assert status == 200 and "添加顾问后即可查看" in page and "张三" in page
         way = next(w for w in company.emulator.state.contact_ways.values() if w.user == ["s1"])
         assert way.qr_code and way.qr_code in page and way.state == "radar"
-    assert not await RadarVisit.exists()
+    assert not await RadarVisit.exists() and not await RadarAlert.exists()
     status, page = await visitors(external_userid=company.ids["c1"]).open(staff_link(app, radar, "s1"))
     assert status == 200 and "星河产品手册" in page and await RadarVisit.exists()
 

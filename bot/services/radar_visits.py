@@ -12,14 +12,10 @@ from datetime import datetime
 from tortoise.expressions import F
 
 from bot.models import Customer, Member, Radar, RadarVisit, RadarVisitor
+from bot.services import radar_effects
 from bot.services.radar_links import LinkSigner, RadarLink
 from bot.wecom.client import WeComClient
 from bot.wecom.errors import WeComError
-
-try:
-    from bot.services import radar_effects
-except ImportError:  # the effects (tags, timeline, alerts) land on their own branch
-    radar_effects = None
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +62,7 @@ async def open_visit(
     )
     visit.path = [*(parent.path if parent else []), visit.id]
     await RadarVisit.filter(id=visit.id).update(path=visit.path)
-    if radar_effects is not None:
-        await radar_effects.opened(visit, radar, now)
+    await radar_effects.opened(visit, radar, now)
     return Opened(OK, radar, visit)
 
 
@@ -107,8 +102,7 @@ async def record_beacon(
     if event == SHARE:
         await RadarVisit.filter(id=visit.id).update(shares=F("shares") + 1)
         visit.shares += 1
-        if radar_effects is not None:
-            await radar_effects.shared(visit, radar, now)
+        await radar_effects.shared(visit, radar, now)
         return True
     if radar.type == Radar.LINK:
         return True
@@ -124,8 +118,7 @@ async def _progress(visit: RadarVisit, radar: Radar, value: int, now: datetime) 
     # conditional on the stored value, so two racing beacons can never move it back
     if value > before and await RadarVisit.filter(id=visit.id, progress__lt=value).update(progress=value):
         visit.progress = value
-        if radar_effects is not None:
-            await radar_effects.progressed(visit, radar, before, now)
+        await radar_effects.progressed(visit, radar, before, now)
 
 
 async def _time(visit: RadarVisit, event: str, now: datetime, heartbeat_seconds: int) -> None:
