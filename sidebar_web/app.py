@@ -17,7 +17,7 @@ from bot.services import radar_effects
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
-from sidebar_web import admin, api, auth, media, render, sidebar
+from sidebar_web import admin, api, auth, media, radar, render, sidebar
 from sidebar_web.errors import error_middleware
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def create_app(
     admin.setup_routes(app)
     sidebar.setup_routes(app)
     media.setup_routes(app)
+    radar.setup_routes(app)
     render.setup_static(app)
     return app
 

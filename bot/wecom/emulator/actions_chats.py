@@ -163,12 +163,22 @@ class MassActions(ActionsBase):
             raise self._api(exc) from None
         return {"msgid": task.msgid, "fail_list": fail_list}
 
-    def oauth_login(self, userid: str | None = None, external_userid: str | None = None) -> dict[str, Any]:
-        """Someone opens an OAuth link: a single-use 5-minute code for auth/getuserinfo."""
+    def oauth_login(
+        self,
+        userid: str | None = None,
+        external_userid: str | None = None,
+        stranger: str | None = None,
+        appid: str = "",
+    ) -> dict[str, Any]:
+        """Someone opens an OAuth link: a single-use 5-minute code for auth/getuserinfo, or for WeChat's
+        sns/oauth2/access_token when `appid` is the official account's. `stranger` names a WeChat user
+        who is no customer of the corp (any stable label)."""
         if userid is not None:
             self._member(userid)
         try:
-            code = self.state.issue_oauth_code(userid=userid, external_userid=external_userid)
+            code = self.state.issue_oauth_code(
+                userid=userid, external_userid=external_userid, stranger=stranger, appid=appid
+            )
         except ValueError as exc:
             raise ActionError(str(exc)) from None
         return {"code": code}

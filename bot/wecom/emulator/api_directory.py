@@ -156,10 +156,17 @@ def auth_getuserinfo(call: Call) -> dict[str, Any]:
     grant = state.oauth_codes.get(code)
     if grant is None or grant.used or state.clock() - grant.issued_at > state.limits.oauth_code_ttl:
         raise ApiError(40029, "code used, expired or unknown")
+    if grant.appid != state.corp.corp_id:  # a WeChat official account's code
+        raise ApiError(40029, "code of another app")
     grant.used = True
     if grant.userid is not None:
         return {"userid": grant.userid, "user_ticket": state.new_id("", 64)}
-    return {"openid": state.new_id("o", 28), "external_userid": grant.external_userid}
+    # external_userid only for a customer of the corp; a stranger gets an openid alone
+    person = grant.external_userid or f"stranger:{grant.stranger}"
+    data = {"openid": state.openid(state.corp.corp_id, person)}
+    if grant.external_userid:
+        data["external_userid"] = grant.external_userid
+    return data
 
 
 def _ticket(state: CorpState, kind: str) -> dict[str, Any]:

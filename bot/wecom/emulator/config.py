@@ -20,6 +20,9 @@ class CorpConfig:
     agent_id: int
     agent_secret: str
     contact_secret: str
+    # the WeChat official account (公众号) the emulator also plays, for radar visitors' web OAuth
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
 
     @classmethod
     def generate(cls, seed: int | None = None) -> CorpConfig:
@@ -36,6 +39,8 @@ class CorpConfig:
             agent_id=1000002,
             agent_secret=pick(_ALNUM + "-_", 43),
             contact_secret=pick(_ALNUM + "-_", 43),
+            wechat_app_id="wx" + pick("0123456789abcdef", 16),
+            wechat_app_secret=pick("0123456789abcdef", 32),
         )
 
     def as_dict(self) -> dict[str, object]:

@@ -161,15 +161,13 @@ def setup_console_routes(app: web.Application) -> None:
     app.router.add_get("/_emulator/avatar/{key}.svg", avatar, name="emulator_avatar")
 
 
-def identity_picker(request: web.Request) -> web.Response:
-    """WeCom knows who opens an OAuth link; a browser outside WeCom does not, so the person picks a member."""
+def identity_picker(request: web.Request, members: bool = True) -> web.Response:
+    """WeCom and WeChat know who opens an OAuth link; a browser outside them does not, so the person picks
+    a member (WeCom app only), one of the latest customers, or a stranger (a WeChat user who is no
+    customer)."""
     emu = request.app[EMULATOR_KEY]
-    members = sorted(
-        (m for m in emu.state.members.values() if m.status == 1),
-        key=lambda m: (m.department[0] if m.department else 0, m.userid),
-    )
     departments = {d.id: d.name for d in emu.state.departments.values()}
-    links = [
+    staff = [
         {
             "href": str(request.rel_url.update_query(userid=m.userid)),
             "name": m.name,
@@ -177,7 +175,29 @@ def identity_picker(request: web.Request) -> web.Response:
             "department": "、".join(departments.get(d, str(d)) for d in m.department),
             "position": m.position,
         }
-        for m in members
+        for m in sorted(
+            (m for m in emu.state.members.values() if m.status == 1),
+            key=lambda m: (m.department[0] if m.department else 0, m.userid),
+        )
     ]
-    html = _env.get_template("emulator/pick_identity.html").render(members=links)
+    latest: dict[str, int] = {}
+    for follow in emu.state.follows.values():
+        latest[follow.external_userid] = max(latest.get(follow.external_userid, 0), follow.createtime)
+    customers = [
+        {
+            "href": str(request.rel_url.update_query(external_userid=c.external_userid)),
+            "name": c.name,
+            "external_userid": c.external_userid,
+        }
+        for c in sorted(
+            emu.state.customers.values(), key=lambda c: (-latest.get(c.external_userid, 0), c.external_userid)
+        )[:50]
+    ]
+    strangers = [
+        {"href": str(request.rel_url.update_query(stranger=key)), "name": f"陌生访客{label}"}
+        for key, label in (("1", "甲"), ("2", "乙"))
+    ]
+    html = _env.get_template("emulator/pick_identity.html").render(
+        members=staff if members else None, customers=customers, strangers=strangers
+    )
     return web.Response(text=html, content_type="text/html")

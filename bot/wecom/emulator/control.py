@@ -250,18 +250,30 @@ async def action(request: web.Request) -> web.Response:
 
 
 async def oauth_authorize(request: web.Request) -> web.Response:
-    """Stands in for open.weixin.qq.com's authorize page: redirect with a code for the given identity."""
+    """Stands in for open.weixin.qq.com's authorize page, for the WeCom app (appid = corp id, or none) and
+    for the official account WeChat users meet (appid = its wx id): redirect with a code for the given
+    identity (userid, external_userid or stranger), or let the person pick one."""
     query = request.query
     redirect_uri = query.get("redirect_uri")
     if not redirect_uri:
         raise web.HTTPBadRequest(text="redirect_uri is required")
-    if not (query.get("userid") or query.get("external_userid")):
+    corp = _emu(request).corp
+    appid = query.get("appid") or corp.corp_id
+    if appid not in (corp.corp_id, corp.wechat_app_id):
+        raise web.HTTPBadRequest(text="appid 参数错误")
+    wechat = appid != corp.corp_id
+    if wechat and query.get("userid"):
+        raise web.HTTPBadRequest(text="公众号网页授权只认识微信用户：请选客户或陌生访客")
+    if not (query.get("userid") or query.get("external_userid") or query.get("stranger")):
         from .console import identity_picker  # the console imports this module
 
-        return identity_picker(request)
+        return identity_picker(request, members=not wechat)
     try:
         code = _emu(request).actions.oauth_login(
-            userid=query.get("userid") or None, external_userid=query.get("external_userid") or None
+            userid=query.get("userid") or None,
+            external_userid=query.get("external_userid") or None,
+            stranger=query.get("stranger") or None,
+            appid=appid,
         )["code"]
     except ActionError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from None

@@ -173,10 +173,15 @@ class WelcomeCode:
 
 @dataclass
 class OAuthCode:
+    """A single-use code from the authorize page, for the WeCom app (appid = corp id) or WeChat's official
+    account (appid = its wx id), naming a member, a customer or a stranger (a WeChat user who is neither)."""
+
     code: str
     issued_at: float
     userid: str | None = None
     external_userid: str | None = None
+    stranger: str | None = None
+    appid: str = ""
     used: bool = False
 
 

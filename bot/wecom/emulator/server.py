@@ -16,6 +16,7 @@ from .console import setup_console_routes
 from .control import EMULATOR_KEY, setup_control_routes
 from .gateway import Gateway
 from .state import CorpState
+from .wechat import setup_wechat_routes
 
 
 class Emulator:
@@ -82,6 +83,7 @@ class Emulator:
         app.router.add_route("*", "/cgi-bin/{path:.+}", self.gateway.handle, name="cgi_bin")
         setup_control_routes(app)
         setup_console_routes(app)
+        setup_wechat_routes(app)
         app.cleanup_ctx.append(self._callbacks_ctx)
         return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 import string
@@ -218,14 +219,37 @@ class CorpState:
         self.welcome_codes[code] = WelcomeCode(code, userid, external_userid, issued_at=self.clock())
         return code
 
-    def issue_oauth_code(self, userid: str | None = None, external_userid: str | None = None) -> str:
-        if (userid is None) == (external_userid is None):
-            raise ValueError("an OAuth code maps to exactly one of userid / external_userid")
+    def issue_oauth_code(
+        self,
+        userid: str | None = None,
+        external_userid: str | None = None,
+        stranger: str | None = None,
+        appid: str = "",
+    ) -> str:
+        if sum(x is not None for x in (userid, external_userid, stranger)) != 1:
+            raise ValueError("an OAuth code maps to exactly one of userid / external_userid / stranger")
+        if external_userid is not None and external_userid not in self.customers:
+            raise ValueError(f"no customer {external_userid!r}")
         code = self.new_id("", 43)
         self.oauth_codes[code] = OAuthCode(
-            code, issued_at=self.clock(), userid=userid, external_userid=external_userid
+            code,
+            issued_at=self.clock(),
+            userid=userid,
+            external_userid=external_userid,
+            stranger=stranger,
+            appid=appid or self.corp.corp_id,
         )
         return code
+
+    def openid(self, appid: str, person: str) -> str:
+        """A WeChat user's openid under one app: the same person always gets the same one, as in WeChat."""
+        digest = hashlib.sha256(f"openid:{appid}:{person}".encode()).digest()
+        return "o" + base64.urlsafe_b64encode(digest).decode()[:27]
+
+    def stranger_unionid(self, stranger: str) -> str:
+        """A non-friend's unionid: stable, and no customer's."""
+        digest = hashlib.sha256(f"unionid:{self.corp.corp_id}:{stranger}".encode()).digest()
+        return "o" + base64.urlsafe_b64encode(digest).decode()[:27]
 
     # -- queries --------------------------------------------------------------------------------
 
