@@ -107,6 +107,9 @@ class Member(Model):
     status = fields.IntField(default=1)
     active = fields.BooleanField(default=True)
     synced_at = fields.DatetimeField()
+    # the member's 联系我 QR code (a contact way with state "radar") that radar pages show non-friends,
+    # made through the API once and kept: user/get no longer returns qr_code to new apps
+    radar_qr_code = fields.CharField(max_length=512, default="")
 
     class Meta:
         table = "member"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.models import Radar, RadarAlert, RadarVisit, RadarVisitor, TimelineEvent
+from bot.models import Member, Radar, RadarAlert, RadarVisit, RadarVisitor, TimelineEvent
 from bot.services import timeline
 from bot.wecom.emulator.wechat import exchange_code
 from sidebar_web.app import create_app
@@ -126,6 +126,9 @@ async def test_friends_only_radars_show_non_friends_the_advisors_qr_code(company
         assert status == 200 and "添加顾问后即可查看" in page and "张三" in page
         way = next(w for w in company.emulator.state.contact_ways.values() if w.user == ["s1"])
         assert way.qr_code and way.qr_code in page and way.state == "radar"
+    # The QR code is made once and kept with the member, not once per visitor or per restart.
+    assert [w.user for w in company.emulator.state.contact_ways.values()].count(["s1"]) == 1
+    assert (await Member.get(userid="s1")).radar_qr_code == way.qr_code
     assert not await RadarVisit.exists() and not await RadarAlert.exists()
     status, page = await visitors(external_userid=company.ids["c1"]).open(staff_link(app, radar, "s1"))
     assert status == 200 and "星河产品手册" in page and await RadarVisit.exists()

@@ -184,4 +184,9 @@ class Migration(migrations.Migration):
             },
             bases=["Model"],
         ),
+        ops.AddField(
+            model_name="Member",
+            name="radar_qr_code",
+            field=fields.CharField(default="", max_length=512),
+        ),
     ]

@@ -158,22 +158,24 @@ class BeaconLimiter:
         return True
 
 
-async def advisor(wecom: WeComClient, userid: str, made: dict[str, str]) -> dict[str, str]:
+async def advisor(wecom: WeComClient, userid: str) -> dict[str, str]:
     """The staff member a non-friend should add: name, avatar and a 联系我 QR code (state "radar", so adds
-    through it are known to come from a radar page). Made once per staff member and process (`made` keeps
-    userid -> QR code); without it
-    (WeCom refused) the page names the staff member only."""
+    through it are known to come from a radar page), made through WeCom on first need and kept on the
+    member; without it (WeCom refused) the page names the staff member only."""
     member = await Member.get_or_none(userid=userid)
     card = {
         "userid": userid,
         "name": member.name if member else "",
         "avatar": member.avatar if member else "",
+        "qr_code": member.radar_qr_code if member else "",
     }
-    if userid not in made:
-        try:
-            way = await wecom.add_contact_way(1, 2, user=[userid], state="radar", remark="雷达页面添加好友")
-            made[userid] = str(way.get("qr_code", ""))
-        except WeComError as exc:
-            log.warning("no contact QR code for %s: %s", userid, exc)
-            return {**card, "qr_code": ""}
-    return {**card, "qr_code": made[userid]}
+    if member is None or card["qr_code"]:
+        return card
+    try:
+        way = await wecom.add_contact_way(1, 2, user=[userid], state="radar", remark="雷达页面添加好友")
+    except WeComError as exc:
+        log.warning("no contact QR code for %s: %s", userid, exc)
+        return card
+    card["qr_code"] = str(way.get("qr_code", ""))
+    await Member.filter(userid=userid).update(radar_qr_code=card["qr_code"])
+    return card

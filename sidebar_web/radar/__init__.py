@@ -8,14 +8,13 @@ from bot.appkeys import SETTINGS
 from bot.services.radar_links import LinkSigner
 from bot.services.radar_visits import BeaconLimiter
 from sidebar_web.radar import views
-from sidebar_web.radar.views import ADVISOR_QR, LIMITER, SIGNER
+from sidebar_web.radar.views import LIMITER, SIGNER
 
 
 def setup_routes(app: web.Application) -> None:
     settings = app[SETTINGS]
     app[SIGNER] = LinkSigner.from_settings(settings)
     app[LIMITER] = BeaconLimiter(settings.radar.beacons_per_minute)
-    app[ADVISOR_QR] = {}
     r = app.router
     r.add_post("/r/beacon", views.beacon, name="radar_beacon")
     r.add_get("/r/{token}", views.radar_page, name="radar_page")

@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 SIGNER = web.AppKey("radar_signer", LinkSigner)
 LIMITER = web.AppKey("radar_beacon_limiter", BeaconLimiter)
-ADVISOR_QR = web.AppKey("radar_advisor_qr", dict)  # userid -> 联系我 QR code, made once per process
 COOKIE = "scrm_radar"
 _YEAR = 365 * 86400
 BAD_LINK = "这个链接无效或已过期，请向您的顾问重新索取。"
@@ -105,7 +104,7 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
     if opened.outcome == radar_visits.GONE:
         return render("radar/gone.html", context, status=410)
     if opened.outcome == radar_visits.FRIENDS_ONLY:
-        context["advisor"] = await radar_visits.advisor(app[WECOM], link.userid, app[ADVISOR_QR])
+        context["advisor"] = await radar_visits.advisor(app[WECOM], link.userid)
         return render("radar/add_advisor.html", context)
     visit = opened.visit
     if radar.type == Radar.LINK:
