@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import UTC, datetime, timedelta
 
+import openpyxl
 import pytest
 
 from bot.models import Radar
 from bot.services import radar_network, radar_stats
 from bot.services.radar_stats import CustomerFilter
 from tests.radar_scenario import build, make_radar, people
+from tests.readapi_corp import login
 
 TZ = "Asia/Shanghai"
 NOW = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
@@ -165,3 +169,110 @@ async def test_network_draws_the_customers_share_tree_with_counts(scenario):
     assert [n["name"] for n in graph["nodes"] if n["root"]] == ["王小明"]
     leaf = await radar_network.network(radar, ids["F"])
     assert [n["name"] for n in leaf["nodes"]] == ["吴用"] and leaf["edges"] == []
+
+
+# Through HTTP, on the mirrored corp: c1-c6 are the scenario's A-F, with the same names.
+
+
+@pytest.fixture
+async def on_company(company):
+    ids = await people({k: company.ids[f"c{i}"] for i, k in enumerate("ABCDEF", 1)})
+    radar = await make_radar()
+    await build(radar, ids, radar_stats.today_bounds(TZ)[0])
+    return company, radar, ids
+
+
+async def test_the_analytics_pages_are_for_admins_and_show_the_scenarios_numbers(on_company):
+    company, radar, _ = on_company
+    client, base = company.client, f"/console/radar/radars/{radar.id}/analytics"
+    await login(client, company.emulator, "s1")
+    for path in (base, base + "/customers", base + "/staff", base + "/customers.xlsx"):
+        assert (await client.get(path)).status == 403, path
+    assert (await company.get(f"/api/v1/radars/{radar.id}/analytics", as_="s1"))[0] == 403
+    await login(client, company.emulator, "ops")
+    page = await (await client.get(base)).text()
+    figures = dict(re.findall(r'data-figure="(\w+)">\s*<span>[^<]*</span>\s*<b>([^<]*)</b>', page))
+    assert figures == {
+        "visitors": "6", "today_visitors": "5", "visits": "9", "today_visits": "5", "shared": "3",
+        "today_shared": "2", "avg_time": "46 秒", "avg_progress": "55.0%", "share_rate": "50.0%",
+    }  # fmt: skip
+    assert "分享客户数 ÷ 总访问客户数 × 100%" in page and "vendor/echarts/echarts.min.js" in page
+    assert "<td>1级客户</td><td>3</td><td>1</td><td>33.3%</td>" in page
+    staff = await (await client.get(base + "/staff")).text()
+    assert "<td>张三</td><td>3</td><td>2</td><td>8</td><td>5</td>" in staff
+    assert (await client.get("/console/radar/radars/999/analytics")).status == 404
+
+
+async def test_the_customer_tab_searches_and_links_path_network_and_detail(on_company):
+    company, radar, ids = on_company
+    client, base = company.client, f"/console/radar/radars/{radar.id}/analytics"
+    await login(client, company.emulator, "ops")
+    page = await (await client.get(base + "/customers", params={"userid": "s2"})).text()
+    assert re.findall(r'data-customer="([^"]+)"', page) == [ids["E"]]
+    assert "共 1 位客户" in page
+    everyone = await (await client.get(base + "/customers")).text()
+    assert "共 6 位客户" in everyone and "重置" in everyone
+    path = await (await client.get(f"{base}/customers/{ids['F']}/path")).text()
+    assert re.findall(r"<b>([^<]+)</b><span", path) == ["王小明", "钱多多", "吴用"]
+    network = await (await client.get(f"{base}/customers/{ids['A']}/network")).text()
+    assert '"links"' in network and "<td>王小明</td><td>钱多多</td><td>2</td>" in network
+    assert f"/console/customers/{ids['C']}" in everyone
+    assert (await client.get(f"{base}/customers/wm_nobody/path")).status == 404
+
+
+async def test_the_api_gives_the_same_figures_and_refuses_bad_parameters(on_company):
+    company, radar, ids = on_company
+    base = f"/api/v1/radars/{radar.id}/analytics"
+    status, body = await company.get(base)
+    assert status == 200 and body["figures"]["shared"] == 3 and body["figures"]["avg_progress"] == 55.0
+    assert [s["value"] for s in body["funnel"]] == [4, 6, 4, 2, 2]
+    status, body = await company.get(base + "/customers", q="钱")
+    assert status == 200 and [i["external_userid"] for i in body["items"]] == [ids["C"]]
+    status, body = await company.get(base + "/staff")
+    assert [(m["userid"], m["sends"]) for m in body["items"]] == [("s1", 3), ("s2", 1)]
+    for params, param in (
+        ({"last_from": "昨天"}, "last_from"),
+        ({"limit": "0"}, "limit"),
+        ({"owner": "s1"}, "owner"),
+        ({"last_from": "2026-03-10", "last_to": "2026-03-09"}, "last_to"),
+    ):
+        status, body = await company.get(base + "/customers", **params)
+        assert (status, body["param"]) == (400, param), params
+    assert (await company.get("/api/v1/radars/999/analytics"))[0] == 404
+    _, doc = await company.get("/api/v1/openapi.json")
+    assert "/api/v1/radars/{radar_id}/analytics/customers" in doc["paths"]
+
+
+async def test_export_writes_the_overview_and_the_filtered_customers(on_company):
+    company, radar, _ = on_company
+    await login(company.client, company.emulator, "ops")
+    response = await company.client.get(
+        f"/console/radar/radars/{radar.id}/analytics/customers.xlsx", params={"userid": "s1"}
+    )
+    assert response.status == 200 and "attachment" in response.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(await response.read()))
+    overview = {row[0]: row[1] for row in book["概览"].iter_rows(values_only=True) if row and row[0]}
+    assert overview["雷达名称"] == "产品手册" and overview["分享客户数"] == 3 and overview["分享率"] == 50
+    assert overview["1级客户"] == 3 and overview["发送次数"] == 4
+    rows = list(book["客户分析"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("客户", "external_userid", "所属成员", "客户层级")
+    assert [r[0] for r in rows[1:]] == ["吴用", "钱多多", "孙悟空", "王小明", "赵丽"]  # s1's customers
+    assert rows[2][2:] == ("张三", "2级", rows[2][4], 10, 30, "客户分享", 2, 1)
+
+
+async def test_batch_tag_marks_the_tag_in_wecom_as_a_follower_and_says_who_could_not(on_company):
+    company, radar, ids = on_company
+    client, tag = company.client, company.tags["B"]
+    await login(client, company.emulator, "ops")
+    url = f"/console/radar/radars/{radar.id}/analytics/customers"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', await (await client.get(url)).text()).group(1)
+    chosen = [ids["A"], ids["C"], ids["F"]]  # F (吴用) was deleted by s2: nobody follows them
+    assert (await client.post(url + "/tag", data={"tag": tag, "external_userid": chosen})).status == 403
+    done = await client.post(url + "/tag", data={"csrf": csrf, "tag": tag, "external_userid": chosen})
+    text = await done.text()
+    assert done.status == 200 and "已为 2 位客户打上标签“B类”" in text and "没有跟进的员工" in text
+    follows = company.emulator.state.follows
+    assert tag in follows[("s1", ids["A"])].tag_ids  # the member who sent the radar
+    assert tag in follows[("kf", ids["C"])].tag_ids  # s1 does not follow 钱多多: her follower kf
+    refused = await client.post(url + "/tag", data={"csrf": csrf, "tag": "", "external_userid": chosen})
+    assert refused.status == 400 and "请选择一个现有的标签" in await refused.text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sidebar_web.admin import radar_groups, stages, views
+from sidebar_web.admin import radar_analytics, radar_groups, stages, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -30,3 +30,4 @@ def setup_routes(app: web.Application) -> None:
             getattr(radar_groups, action),
             name=f"console_radar_group_{action}",
         )
+    radar_analytics.setup_routes(app)
