@@ -76,7 +76,7 @@ class Overview:
 async def analytics(radar: Radar, tz: str, now: datetime | None = None) -> Overview:
     """The overview: figures, the level table, both leaderboards and the funnel."""
     start, end = today_bounds(tz, now)
-    t = await sql.totals(radar.id, start, end)
+    t, per_level = await sql.totals(radar.id, start, end)
     reading = has_reading(radar)
     visitors = t["visitors"]
     figures = {
@@ -90,30 +90,29 @@ async def analytics(radar: Radar, tz: str, now: datetime | None = None) -> Overv
         "avg_progress": round(t["progress_sum"] / visitors, 1) if reading and visitors else None,
         "share_rate": percent(t["shared"], visitors),
     }
-    levels = [
-        {**row, "share_rate": percent(row["sharers"], row["people"])} for row in await sql.levels(radar.id)
-    ]
+    levels = [{**row, "share_rate": percent(row["sharers"], row["people"])} for row in per_level]
     funnel = [
         {"key": key, "label": label, "note": note, "value": t[key]}
         for key, label, note in FUNNEL
         if reading or key not in ("read_half", "finished")
     ]
+    by_visits, by_time = await sql.leaders(radar.id)
     return Overview(
         figures=figures,
         levels=levels,
-        by_visits=[_leader(r) for r in await sql.leaders(radar.id, "visits")],
-        by_time=[_leader(r, reading) for r in await sql.leaders(radar.id, "time")] if reading else [],
+        by_visits=[_leader(r) for r in by_visits],
+        by_time=[_leader(r) for r in by_time] if reading else [],
         funnel=funnel,
     )
 
 
-def _leader(row: dict, reading: bool = True) -> dict:
+def _leader(row: dict) -> dict:
     return {
         "external_userid": row["external_userid"],
         "name": row["name"] or row["external_userid"],
         "avatar": row["avatar"] or "",
         "visits": int(row["visits"]),
-        "time": int(row["time"] or 0) if reading else None,
+        "time": int(row["time"] or 0),
     }
 
 
