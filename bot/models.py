@@ -443,7 +443,13 @@ class RadarVisit(Model):
 
     class Meta:
         table = "radar_visit"
-        indexes = (("radar_id", "opened_at"), ("radar_id", "external_userid"), ("radar_id", "userid"))
+        indexes = (
+            ("radar_id", "opened_at"),
+            # covers the analytics' per-customer pass (visits, time, progress, level) without the table
+            ("radar_id", "external_userid", "level", "duration", "progress", "opened_at"),
+            ("radar_id", "userid"),
+            ("parent_id",),  # the share tree, walked from a visit down to the visits it brought
+        )
 
 
 class RadarAlert(Model):

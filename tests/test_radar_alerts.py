@@ -9,7 +9,7 @@ from bot import notify
 from bot.appkeys import SETTINGS, WECOM
 from bot.jobs import JOBS, JobContext
 from bot.models import FollowRelation, Radar, RadarAlert, TimelineEvent
-from bot.services import radar_alerts, radar_effects, timeline
+from bot.services import radar_alerts, radar_effects, spoken_duration, timeline
 from tests.radar_rows import a_radar, a_visit
 
 TICK = timedelta(seconds=5)  # radar.alert_interval
@@ -224,7 +224,7 @@ async def test_the_scheduler_job_flushes_what_was_queued_before_a_restart(compan
 
 
 def test_viewing_time_reads_as_staff_say_it():
-    said = {s: radar_alerts.duration_text(s) for s in (0, 45, 60, 130, 3600, 3900)}
+    said = {s: spoken_duration(s) for s in (0, 45, 60, 130, 3600, 3900)}
     assert said == {
         0: "0 秒",
         45: "45 秒",

@@ -122,8 +122,11 @@ class Migration(migrations.Migration):
                 "app": "models",
                 "indexes": [
                     Index(fields=["radar_id", "opened_at"]),
-                    Index(fields=["radar_id", "external_userid"]),
+                    Index(
+                        fields=["radar_id", "external_userid", "level", "duration", "progress", "opened_at"]
+                    ),
                     Index(fields=["radar_id", "userid"]),
+                    Index(fields=["parent_id"]),
                 ],
                 "pk_attr": "id",
                 "table_description": "One opening of a radar page: who, through whose link (the share tree), how long and how far.",

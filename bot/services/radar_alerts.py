@@ -18,7 +18,7 @@ from tortoise.expressions import F, Q
 
 from bot import notify
 from bot.models import FollowRelation, Radar, RadarAlert, Tag
-from bot.services import customer_edits, followups
+from bot.services import customer_edits, followups, spoken_duration
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -192,21 +192,9 @@ def _line(customer: str, alert: RadarAlert) -> dict:
         "customer": customer,
         "title": notify.shorten(radar.title, TITLE_MAX),
         "tracked": tracked,
-        "duration": duration_text(visit.duration),
+        "duration": spoken_duration(visit.duration),
         "progress": visit.progress,
     }
-
-
-def duration_text(seconds: int) -> str:
-    """Viewing time as staff read it: 45 秒, 2 分 10 秒, 1 小时 5 分."""
-    seconds = max(seconds, 0)
-    if seconds < 60:
-        return f"{seconds} 秒"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} 分 {seconds} 秒" if seconds else f"{minutes} 分"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} 小时 {minutes} 分" if minutes else f"{hours} 小时"
 
 
 async def _settle(item: _Work, max_attempts: int, now: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sidebar_web.admin import radar_groups, radars, stages, views
+from sidebar_web.admin import radar_analytics, radar_groups, radars, stages, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -37,3 +37,4 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/console/radar/radars/{radar_id}/edit", radars.update, name="console_radar_update")
     r.add_post("/console/radar/radars/{radar_id}/move", radars.move, name="console_radar_move")
     r.add_post("/console/radar/radars/{radar_id}/delete", radars.delete, name="console_radar_delete")
+    radar_analytics.setup_routes(app)

@@ -132,6 +132,9 @@ async def me(request: web.Request) -> web.Response:
     )
 
 
+# Imported last: the radar views read this module's helpers.
+from sidebar_web.api.radar_views import RADAR_ENDPOINTS  # noqa: E402
+
 # Path, view, parameters, summary: the routes and the OpenAPI document are built from this one table.
 ENDPOINTS = (
     ("/customers", customers, CUSTOMER_PARAMS, "Customers: one row per follow relation, with totals"),
@@ -142,4 +145,5 @@ ENDPOINTS = (
     ("/departments", departments, (), "Departments of the corp directory"),
     ("/members", members, MEMBER_PARAMS, "Staff members"),
     ("/me", me, (), "The caller's identity and role"),
+    *RADAR_ENDPOINTS,
 )

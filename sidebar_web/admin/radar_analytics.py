@@ -1,0 +1,137 @@
+"""The console's radar analytics (数据分析): overview, customer analysis with batch tags and export, staff."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.appkeys import SETTINGS, WECOM
+from bot.services import InvalidInput, local_time, radar_export, radar_network, radar_stats, reads
+from sidebar_web.admin.lists import admin_form
+from sidebar_web.admin.views import _pager, admin_only, console_page
+from sidebar_web.radar_query import CUSTOMER_PARAMS, customer_filter, radar_from_path
+
+ADMINS_ONLY = "只有管理员可以查看雷达数据分析。"
+
+
+def _tz(request: web.Request) -> str:
+    return request.app[SETTINGS].server.timezone
+
+
+async def overview(request: web.Request) -> web.Response:
+    await admin_only(request, ADMINS_ONLY)
+    radar = await radar_from_path(request)
+    data = await radar_stats.analytics(radar, _tz(request))
+    funnel = [{"name": s["label"], "value": s["value"]} for s in data.funnel]
+    return await console_page(
+        request, "admin/radar_analytics.html", tab="overview", radar=radar, o=data,
+        figures=radar_stats.FIGURES, notes=radar_stats, funnel_json=json.dumps(funnel, ensure_ascii=False),
+        spoken=radar_stats.spoken_seconds,
+    )  # fmt: skip
+
+
+async def customers(request: web.Request) -> web.Response:
+    await admin_only(request, ADMINS_ONLY)
+    radar = await radar_from_path(request)
+    return await _customers(request, radar)
+
+
+async def _customers(request, radar, *, notice: str = "", error: str = "", refused=None, status: int = 200):
+    p, f = customer_filter(request.query, _tz(request))
+    total, rows = await radar_stats.customers(radar, f, limit=p["limit"], offset=p["offset"])
+    # htmx asks for the table only when the search form changes.
+    partial = request.headers.get("HX-Request") and request.method == "GET"
+    template = "admin/_radar_analytics_customers.html" if partial else "admin/radar_analytics.html"
+    return await console_page(
+        request, template, status=status, error=error, tab="customers", radar=radar, rows=rows, total=total,
+        p=p, query=request.query, pages=_pager(request, p["offset"], p["limit"], total), notice=notice,
+        refused=refused or {}, members=await reads.members(include_inactive=True),
+        tag_groups=await reads.tag_groups(), spoken=radar_stats.spoken_seconds,
+        export_query=request.query_string,
+    )  # fmt: skip
+
+
+async def batch_tag(request: web.Request) -> web.Response:
+    form = await admin_form(request, ADMINS_ONLY)
+    radar = await radar_from_path(request)
+    try:
+        result = await radar_network.batch_tag(
+            request.app[WECOM], radar, form.getall("external_userid", []), str(form.get("tag", ""))
+        )
+    except InvalidInput as exc:
+        return await _customers(request, radar, error=exc.message, status=400)
+    notice = f"已为 {len(result['tagged'])} 位客户打上标签“{result['tag']}”。"
+    if result["refused"]:
+        notice += f"{len(result['refused'])} 位未能打上，原因见下。"
+    return await _customers(request, radar, notice=notice, refused=result["refused"])
+
+
+async def export(request: web.Request) -> web.Response:
+    await admin_only(request, ADMINS_ONLY)
+    radar = await radar_from_path(request)
+    params = tuple(p for p in CUSTOMER_PARAMS if p.name not in ("limit", "offset"))
+    _, f = customer_filter(request.query, _tz(request), params)
+    body = await radar_export.workbook(radar, f, _tz(request))
+    name = quote(f"雷达数据-{radar.name}.xlsx")
+    disposition = f"attachment; filename=radar-{radar.id}.xlsx; filename*=UTF-8''{name}"
+    return web.Response(
+        body=body,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": disposition},
+    )
+
+
+async def staff(request: web.Request) -> web.Response:
+    await admin_only(request, ADMINS_ONLY)
+    radar = await radar_from_path(request)
+    rows = await radar_stats.staff(radar)
+    return await console_page(request, "admin/radar_analytics.html", tab="staff", radar=radar, rows=rows)
+
+
+async def source_path(request: web.Request) -> web.Response:
+    await admin_only(request, ADMINS_ONLY)
+    radar = await radar_from_path(request)
+    path = await radar_network.source_path(radar, request.match_info["external_userid"])
+    if path is None:
+        raise web.HTTPNotFound(text="这位客户没有访问过这个雷达。")
+    return await console_page(request, "admin/radar_analytics_path.html", radar=radar, source=path)
+
+
+async def network(request: web.Request) -> web.Response:
+    await admin_only(request, ADMINS_ONLY)
+    radar = await radar_from_path(request)
+    external_userid = request.match_info["external_userid"]
+    graph = await radar_network.network(radar, external_userid)
+    if graph is None:
+        raise web.HTTPNotFound(text="这位客户没有访问过这个雷达。")
+    tz = _tz(request)
+    chart = {
+        "nodes": [
+            {"id": n["id"], "name": n["name"], "value": n["visits"], "root": n["root"]}
+            for n in graph["nodes"]
+        ],
+        "links": [
+            {
+                "source": e["source"], "target": e["target"], "value": e["count"],
+                "first": local_time(e["first"], tz), "last": local_time(e["last"], tz),
+            }
+            for e in graph["edges"]
+        ],
+    }  # fmt: skip
+    return await console_page(
+        request, "admin/radar_analytics_network.html", radar=radar, graph=graph,
+        root=next(n for n in graph["nodes"] if n["root"]), chart_json=json.dumps(chart, ensure_ascii=False),
+    )  # fmt: skip
+
+
+def setup_routes(app: web.Application) -> None:
+    r, base = app.router, "/console/radar/radars/{radar_id}/analytics"
+    r.add_get(base, overview, name="console_radar_analytics")
+    r.add_get(base + "/customers", customers, name="console_radar_analytics_customers")
+    r.add_post(base + "/customers/tag", batch_tag, name="console_radar_analytics_tag")
+    r.add_get(base + "/customers.xlsx", export, name="console_radar_analytics_export")
+    r.add_get(base + "/staff", staff, name="console_radar_analytics_staff")
+    r.add_get(base + "/customers/{external_userid}/path", source_path, name="console_radar_analytics_path")
+    r.add_get(base + "/customers/{external_userid}/network", network, name="console_radar_analytics_network")
