@@ -8,7 +8,7 @@ from bot.appkeys import SETTINGS
 from bot.services.radar_links import LinkSigner
 from bot.services.radar_visits import BeaconLimiter
 from sidebar_web.radar import views
-from sidebar_web.radar.views import LIMITER, SIGNER
+from sidebar_web.radar.views import LIMITER, SIGNER, STATIC, StaticUrls
 
 
 def setup_routes(app: web.Application) -> None:
@@ -16,5 +16,6 @@ def setup_routes(app: web.Application) -> None:
     app[SIGNER] = LinkSigner.from_settings(settings)
     app[LIMITER] = BeaconLimiter(settings.radar.beacons_per_minute)
     r = app.router
+    app[STATIC] = StaticUrls(r)
     r.add_post("/r/beacon", views.beacon, name="radar_beacon")
     r.add_get("/r/{token}", views.radar_page, name="radar_page")

@@ -19,7 +19,24 @@ from sidebar_web.render import render
 
 log = logging.getLogger(__name__)
 
+
+class StaticUrls:
+    """Versioned static URLs, worked out once per file: aiohttp hashes the whole file on every url_for
+    (pdf.js's worker is over a megabyte), and the files ship with the package, unchanged while it runs."""
+
+    def __init__(self, router: web.UrlDispatcher):
+        self._router = router
+        self._urls: dict[str, str] = {}
+
+    def __call__(self, filename: str) -> str:
+        url = self._urls.get(filename)
+        if url is None:
+            url = self._urls[filename] = str(self._router["static"].url_for(filename=filename))
+        return url
+
+
 SIGNER = web.AppKey("radar_signer", LinkSigner)
+STATIC = web.AppKey("radar_static_urls", StaticUrls)
 LIMITER = web.AppKey("radar_beacon_limiter", BeaconLimiter)
 COOKIE = "scrm_radar"
 _YEAR = 365 * 86400
@@ -100,7 +117,7 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
     app = request.app
     settings, signer = app[SETTINGS], app[SIGNER]
     radar = opened.radar
-    context = {"radar": radar, "url": app.router}
+    context = {"radar": radar, "url": app.router, "static": app[STATIC]}
     if opened.outcome == radar_visits.GONE:
         return render("radar/gone.html", context, status=410)
     if opened.outcome == radar_visits.FRIENDS_ONLY:
@@ -113,6 +130,7 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
     shared = signer.sign(link.shared_from(visit.id))
     context.update(
         visit_key=radar_visits.visit_key(signer, visit),
+        beacon_url=str(app.router["radar_beacon"].url_for()),
         share_url=settings.public_url + str(app.router["radar_page"].url_for(token=shared)),
         media_url=radar_files.media_path(radar.file),
         heartbeat=settings.radar.heartbeat_seconds,
