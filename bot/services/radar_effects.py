@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.models import Radar, RadarAlert, RadarVisit
+from bot.models import Radar, RadarAlert, RadarVisit, TimelineEvent
 from bot.services import timeline
 from bot.settings import RadarSettings, Settings
 
@@ -63,21 +63,36 @@ async def opened(visit: RadarVisit, radar: Radar, now: datetime, *, window: time
 
 async def progressed(visit: RadarVisit, radar: Radar, before: int, now: datetime) -> None:
     """The visit's progress moved from `before` to visit.progress: crossing 80 % goes into the timeline."""
+    event = read_entry(visit, radar, before, now)
+    if event is not None:
+        await event.save()
+
+
+def read_entry(visit: RadarVisit, radar: Radar, before: int, now: datetime) -> TimelineEvent | None:
+    """The unsaved RADAR_READ event when the progress crossed 80 %, for writers that insert many at once."""
     if not visit.external_userid or not radar.record_timeline:
-        return
+        return None
     if before < READ_PROGRESS <= visit.progress:
-        await timeline.record(
+        return timeline.entry(
             visit.external_userid, timeline.RADAR_READ, now, userid=visit.userid,
             payload=_payload(visit, radar, progress=visit.progress),
         )  # fmt: skip
+    return None
 
 
 async def shared(visit: RadarVisit, radar: Radar, now: datetime) -> None:
     """The visitor shared their link (call after counting it in visit.shares): the visit's first share
     goes into the timeline."""
+    event = shared_entry(visit, radar, now)
+    if event is not None:
+        await event.save()
+
+
+def shared_entry(visit: RadarVisit, radar: Radar, now: datetime) -> TimelineEvent | None:
+    """The unsaved RADAR_SHARED event of a visit's first share, else None."""
     if not visit.external_userid or not radar.record_timeline or visit.shares > 1:
-        return
-    await timeline.record(
+        return None
+    return timeline.entry(
         visit.external_userid, timeline.RADAR_SHARED, now, userid=visit.userid,
         payload=_payload(visit, radar, shares=max(visit.shares, 1)),
     )  # fmt: skip

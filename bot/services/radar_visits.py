@@ -1,15 +1,11 @@
-"""Radar visits: opening a radar page (level, source path, channel) and the beacons that follow it
-(viewing time, reading progress, shares), clamped by the server so no client can inflate them."""
+"""Radar visits: opening a radar page (level, source path, channel), and the key its beacons carry (the
+beacons themselves: bot.services.radar_beacons)."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-from tortoise.expressions import F
 
 from bot.models import Customer, Member, Radar, RadarVisit, RadarVisitor
 from bot.services import radar_effects
@@ -19,8 +15,6 @@ from bot.wecom.errors import WeComError
 
 log = logging.getLogger(__name__)
 
-OPEN, HEARTBEAT, HIDDEN, CLOSE, PROGRESS, SHARE = "open", "heartbeat", "hidden", "close", "progress", "share"
-EVENTS = frozenset({OPEN, HEARTBEAT, HIDDEN, CLOSE, PROGRESS, SHARE})
 VISIT_KIND = "visit"
 
 OK, GONE, FRIENDS_ONLY = "ok", "gone", "friends_only"
@@ -87,75 +81,6 @@ def read_visit_key(signer: LinkSigner, key: str) -> tuple[int, int] | None:
     value = signer.unseal(VISIT_KIND, key)
     visit_id, _, visitor_id = (value or "").partition("-")
     return (int(visit_id), int(visitor_id)) if visit_id.isdigit() and visitor_id.isdigit() else None
-
-
-async def record_beacon(
-    visit_id: int, event: str, value: int, *, now: datetime, heartbeat_seconds: int
-) -> bool:
-    """Apply one beacon; False when the visit does not exist. Viewing time grows by at most the wall time
-    since the last beacon and at most one heartbeat, never beyond now - opened_at; progress only grows,
-    within 0-100. A link radar has neither (the seed: only its click counts)."""
-    visit = await RadarVisit.get_or_none(id=visit_id).select_related("radar")
-    if visit is None:
-        return False
-    radar = visit.radar
-    if event == SHARE:
-        await RadarVisit.filter(id=visit.id).update(shares=F("shares") + 1)
-        visit.shares += 1
-        await radar_effects.shared(visit, radar, now)
-        return True
-    if radar.type == Radar.LINK:
-        return True
-    if event == PROGRESS:
-        await _progress(visit, radar, max(0, min(100, value)), now)
-    else:
-        await _time(visit, event, now, heartbeat_seconds)
-    return True
-
-
-async def _progress(visit: RadarVisit, radar: Radar, value: int, now: datetime) -> None:
-    before = visit.progress
-    # conditional on the stored value, so two racing beacons can never move it back
-    if value > before and await RadarVisit.filter(id=visit.id, progress__lt=value).update(progress=value):
-        visit.progress = value
-        await radar_effects.progressed(visit, radar, before, now)
-
-
-async def _time(visit: RadarVisit, event: str, now: datetime, heartbeat_seconds: int) -> None:
-    changes: dict = {"last_beacon_at": now}
-    if event != OPEN:  # open (page shown again) starts a visible stretch, it does not end one
-        since = visit.last_beacon_at or visit.opened_at
-        gained = max(0, min(round((now - since).total_seconds()), heartbeat_seconds))
-        ceiling = max(0, int((now - visit.opened_at).total_seconds()))
-        changes["duration"] = max(visit.duration, min(visit.duration + gained, ceiling))
-    if event == CLOSE:
-        changes["closed_at"] = now
-    # only if no other beacon moved the clock meanwhile: one of two racing beacons counts, never both
-    same = (
-        {"last_beacon_at": visit.last_beacon_at} if visit.last_beacon_at else {"last_beacon_at__isnull": True}
-    )
-    await RadarVisit.filter(id=visit.id, **same).update(**changes)
-
-
-class BeaconLimiter:
-    """At most `per_minute` beacons per key (a visitor, an IP address) in each clock minute. In-process:
-    every server process counts on its own, so N processes let through up to N times the limit."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
-        self.per_minute = per_minute
-        self._clock = clock
-        self._window = -1
-        self._counts: dict[str, int] = {}
-
-    def allow(self, *keys: str) -> bool:
-        window = int(self._clock() // 60)
-        if window != self._window:  # a new minute: forget the last one wholesale, so memory stays small
-            self._window, self._counts = window, {}
-        if any(self._counts.get(key, 0) >= self.per_minute for key in keys):
-            return False
-        for key in keys:
-            self._counts[key] = self._counts.get(key, 0) + 1
-        return True
 
 
 async def advisor(wecom: WeComClient, userid: str) -> dict[str, str]:

@@ -11,9 +11,9 @@ from aiohttp import web
 
 from bot.appkeys import HTTP, SETTINGS, WECOM
 from bot.models import Radar
-from bot.services import radar_files, radar_visitors, radar_visits
+from bot.services import radar_beacons, radar_files, radar_visitors, radar_visits
+from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
 from bot.services.radar_links import BadLink, LinkSigner, RadarLink
-from bot.services.radar_visits import BeaconLimiter
 from bot.wecom.errors import InvalidCode, WeComError
 from sidebar_web.render import render
 
@@ -38,6 +38,7 @@ class StaticUrls:
 SIGNER = web.AppKey("radar_signer", LinkSigner)
 STATIC = web.AppKey("radar_static_urls", StaticUrls)
 LIMITER = web.AppKey("radar_beacon_limiter", BeaconLimiter)
+BEACONS = web.AppKey("radar_beacon_writer", BeaconWriter)
 COOKIE = "scrm_radar"
 _YEAR = 365 * 86400
 BAD_LINK = "这个链接无效或已过期，请向您的顾问重新索取。"
@@ -140,10 +141,11 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
 
 
 async def beacon(request: web.Request) -> web.Response:
-    """navigator.sendBeacon posts here (form-encoded k, e, v). A key we did not sign is ignored (204)."""
+    """navigator.sendBeacon posts here (form-encoded k, e, v). A key we did not sign is ignored (204); a
+    genuine one is answered once its beacon is committed."""
     form = await request.post()
     event = str(form.get("e", ""))
-    if event not in radar_visits.EVENTS:
+    if event not in radar_beacons.EVENTS:
         raise web.HTTPBadRequest(text="未知的事件")
     try:
         value = int(str(form.get("v") or 0))
@@ -154,11 +156,5 @@ async def beacon(request: web.Request) -> web.Response:
     if not request.app[LIMITER].allow(*keys):
         raise web.HTTPTooManyRequests(text="操作太频繁，请稍后再试")
     if ids is not None:
-        await radar_visits.record_beacon(
-            ids[0],
-            event,
-            value,
-            now=datetime.now(UTC),
-            heartbeat_seconds=request.app[SETTINGS].radar.heartbeat_seconds,
-        )
+        await request.app[BEACONS].record(ids[0], event, value, now=datetime.now(UTC))
     return web.Response(status=204)
