@@ -1,0 +1,92 @@
+"""Beacons written in bursts: a burst ends exactly where the same beacons one by one would, and a server
+that stops commits the beacons it still holds before it goes."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.models import RadarVisit, TimelineEvent
+from bot.services import timeline
+from bot.services.radar_beacons import BeaconWriter
+from sidebar_web.radar.views import BEACONS
+from tests.radar_pages import Visitor, make_radar, staff_link
+
+BURST = [("heartbeat", 0), ("progress", 50), ("share", 0), ("progress", 85), ("heartbeat", 0),
+         ("progress", 30), ("share", 0), ("close", 0)]  # fmt: skip
+
+
+@pytest.fixture
+async def visits(company):
+    """Two customers with the PDF radar open for a minute, the last beacon 4 s ago: the two visits."""
+    app = company.client.app
+    radar = await make_radar(app)
+    for name in ("c1", "c2"):
+        visitor = Visitor(company.client, external_userid=company.ids[name])
+        await visitor.open(staff_link(app, radar))
+        await visitor.close()
+    now = datetime.now(UTC)
+    await RadarVisit.all().update(
+        opened_at=now - timedelta(seconds=60), last_beacon_at=now - timedelta(seconds=4)
+    )
+    return await RadarVisit.all().order_by("id")
+
+
+def state(visit: RadarVisit) -> tuple:
+    return visit.duration, visit.progress, visit.shares, visit.closed_at is not None, visit.last_beacon_at
+
+
+async def events_of(visit: RadarVisit) -> list[tuple]:
+    rows = await TimelineEvent.filter(
+        external_userid=visit.external_userid, type__in=(timeline.RADAR_READ, timeline.RADAR_SHARED)
+    ).order_by("id")
+    return [(e.type, e.payload.get("progress"), e.payload.get("shares")) for e in rows]
+
+
+async def test_a_burst_of_beacons_for_one_visit_ends_where_the_same_beacons_one_by_one_do(company, visits):
+    writer = company.client.app[BEACONS]
+    one_by_one, burst = visits
+    at = datetime.now(UTC)
+    times = [at + timedelta(seconds=i) for i in range(len(BURST))]
+    for (event, value), now in zip(BURST, times, strict=True):
+        assert await writer.record(one_by_one.id, event, value, now=now)
+    # all at once: they are queued together and written in one transaction
+    results = await asyncio.gather(
+        *(writer.record(burst.id, e, v, now=now) for (e, v), now in zip(BURST, times, strict=True))
+    )
+    assert results == [True] * len(BURST)
+    a, b = await RadarVisit.get(id=one_by_one.id), await RadarVisit.get(id=burst.id)
+    # 4 s to the first heartbeat (the last beacon was 4 s ago), 4 s to the second, 3 s to the close
+    assert state(a) == state(b) == (4 + 4 + 3, 85, 2, True, times[-1])
+    # crossing 80 % and the first share, once each, as one by one
+    assert await events_of(a) == await events_of(b) == [
+        (timeline.RADAR_SHARED, None, 1), (timeline.RADAR_READ, 85, None)
+    ]  # fmt: skip
+
+
+async def test_a_burst_with_an_unknown_visit_applies_the_others(company, visits):
+    writer = company.client.app[BEACONS]
+    known = visits[0]
+    now = datetime.now(UTC)
+    results = await asyncio.gather(
+        writer.record(known.id + 1000, "progress", 90, now=now),
+        writer.record(known.id, "progress", 40, now=now),
+    )
+    assert results == [False, True]
+    assert (await RadarVisit.get(id=known.id)).progress == 40
+
+
+async def test_stopping_commits_the_beacons_still_queued(company, visits):
+    writer = BeaconWriter(heartbeat_seconds=5)
+    await writer.start()
+    now = datetime.now(UTC)
+    pending = [
+        asyncio.ensure_future(writer.record(visit.id, "progress", 60 + i, now=now))
+        for i, visit in enumerate(visits)
+    ]
+    await asyncio.sleep(0)  # queued, not yet written
+    await writer.stop()
+    assert [task.result() for task in pending] == [True, True]
+    assert [v.progress for v in await RadarVisit.all().order_by("id")] == [60, 61]
+    with pytest.raises(RuntimeError):
+        await writer.record(visits[0].id, "progress", 90, now=now)
