@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 
 from bot.models import Radar, TimelineEvent
 from bot.services import radar_cache, radar_effects
-from bot.store.group_commit import GroupCommit
+from bot.store.group_commit import GroupCommit, lock_for_write
 
 OPEN, HEARTBEAT, HIDDEN, CLOSE, PROGRESS, SHARE = "open", "heartbeat", "hidden", "close", "progress", "share"
 EVENTS = frozenset({OPEN, HEARTBEAT, HIDDEN, CLOSE, PROGRESS, SHARE})
@@ -100,6 +100,7 @@ class BeaconWriter:
         ids = sorted({b.visit_id for b in beacons})  # one lock order for every burst
         async with in_transaction() as connection:
             dialect = connection.capabilities.dialect
+            await lock_for_write(connection, "radar_visit")
             _, rows = await connection.execute_query(_select_sql(dialect), _ids_param(dialect, ids))
             visits = {row[0]: _Visit.from_row(row) for row in map(tuple, rows)}
             before = {id: visit.written() for id, visit in visits.items()}
@@ -157,7 +158,7 @@ _SELECTED = (
 @functools.lru_cache(maxsize=4)
 def _select_sql(dialect: str) -> str:
     """The burst's visits in one statement whatever their number: an array on PostgreSQL (locked until the
-    commit), a JSON list on SQLite (whose single writer serialises bursts anyway)."""
+    commit), a JSON list on SQLite (after lock_for_write)."""
     if dialect == "postgres":
         return f"SELECT {_SELECTED} FROM radar_visit WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE"
     return f"SELECT {_SELECTED} FROM radar_visit WHERE id IN (SELECT value FROM json_each(?))"

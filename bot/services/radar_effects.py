@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.functions import Min
+
 from bot.models import Radar, RadarAlert, RadarVisit, TimelineEvent
 from bot.services import timeline
 from bot.settings import RadarSettings, Settings
@@ -32,33 +35,71 @@ async def opened(visit: RadarVisit, radar: Radar, now: datetime, *, window: time
     """A visit was recorded. The customer's first visit to the radar goes into the timeline and queues the
     auto-tags and an alert; a later one queues an alert only if the staff member heard of this customer
     and radar no sooner than `window` ago (default: radar.alert_window_minutes)."""
-    if not visit.external_userid:
+    await opened_many([(visit, radar, now)], window=window)
+
+
+async def opened_many(
+    visits: list[tuple[RadarVisit, Radar, datetime]],
+    *,
+    window: timedelta | None = None,
+    using_db: BaseDBAsyncClient | None = None,
+) -> None:
+    """opened() for visits recorded together (in id order), in a few statements for all of them, with the
+    outcome of calling it for each in turn."""
+    mine = [(visit, radar, now) for visit, radar, now in visits if visit.external_userid]
+    if not mine:
         return
+    customers = sorted({visit.external_userid for visit, _, _ in mine})
+    radar_ids = sorted({radar.id for _, radar, _ in mine})
     # The earliest visit is the first one, even when two are recorded at once.
-    first = not await RadarVisit.filter(
-        radar_id=radar.id, external_userid=visit.external_userid, id__lt=visit.id
-    ).exists()
-    if first:
-        if radar.record_timeline:
-            await timeline.record(
-                visit.external_userid, timeline.RADAR_OPENED, now, userid=visit.userid,
-                payload=_payload(visit, radar),
-            )  # fmt: skip
-        if radar.notify_staff or radar.auto_tag_ids:
-            await _queue(visit, radar, now, notify=radar.notify_staff, tag_ids=list(radar.auto_tag_ids))
-        return
-    if not radar.notify_staff:
-        return
-    since = now - (_window if window is None else window)
-    recent = await RadarAlert.filter(
-        userid=visit.userid,
-        external_userid=visit.external_userid,
-        radar_id=radar.id,
-        notify=True,
-        created_at__gt=since,
-    ).exists()
-    if not recent:
-        await _queue(visit, radar, now, notify=True, tag_ids=[])
+    earliest = await (
+        RadarVisit.filter(radar_id__in=radar_ids, external_userid__in=customers)
+        .annotate(first=Min("id"))
+        .group_by("radar_id", "external_userid")
+        .using_db(using_db)
+        .values_list("radar_id", "external_userid", "first")
+    )
+    firsts = {(radar_id, customer): first for radar_id, customer, first in earliest}
+    span = _window if window is None else window
+    heard = [
+        (userid, customer, radar_id, at)
+        for userid, customer, radar_id, at in await RadarAlert.filter(
+            notify=True,
+            radar_id__in=radar_ids,
+            external_userid__in=customers,
+            created_at__gt=min(now for _, _, now in mine) - span,
+        )
+        .using_db(using_db)
+        .values_list("userid", "external_userid", "radar_id", "created_at")
+    ]
+    events: list[TimelineEvent] = []
+    alerts: list[RadarAlert] = []
+
+    def queue(visit: RadarVisit, radar: Radar, now: datetime, *, notify: bool, tag_ids: list) -> None:
+        alerts.append(_alert(visit, radar, now, notify=notify, tag_ids=tag_ids))
+        if notify:
+            heard.append((visit.userid, visit.external_userid, radar.id, now))
+
+    for visit, radar, now in mine:
+        first = firsts.get((radar.id, visit.external_userid))
+        if first is None or first >= visit.id:
+            if radar.record_timeline:
+                events.append(timeline.entry(
+                    visit.external_userid, timeline.RADAR_OPENED, now, userid=visit.userid,
+                    payload=_payload(visit, radar),
+                ))  # fmt: skip
+            if radar.notify_staff or radar.auto_tag_ids:
+                queue(visit, radar, now, notify=radar.notify_staff, tag_ids=list(radar.auto_tag_ids))
+            continue
+        if not radar.notify_staff:
+            continue
+        key, since = (visit.userid, visit.external_userid, radar.id), now - span
+        if not any(alert[:3] == key and alert[3] > since for alert in heard):
+            queue(visit, radar, now, notify=True, tag_ids=[])
+    if events:
+        await TimelineEvent.bulk_create(events, using_db=using_db)
+    if alerts:
+        await RadarAlert.bulk_create(alerts, using_db=using_db)
 
 
 async def progressed(visit: RadarVisit, radar: Radar, before: int, now: datetime) -> None:
@@ -98,8 +139,8 @@ def shared_entry(visit: RadarVisit, radar: Radar, now: datetime) -> TimelineEven
     )  # fmt: skip
 
 
-async def _queue(visit: RadarVisit, radar: Radar, now: datetime, *, notify: bool, tag_ids: list) -> None:
-    await RadarAlert.create(
+def _alert(visit: RadarVisit, radar: Radar, now: datetime, *, notify: bool, tag_ids: list) -> RadarAlert:
+    return RadarAlert(
         userid=visit.userid, external_userid=visit.external_userid, radar_id=radar.id, visit_id=visit.id,
         notify=notify, tag_ids=tag_ids, created_at=now,
     )  # fmt: skip

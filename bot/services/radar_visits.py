@@ -3,13 +3,19 @@ beacons themselves: bot.services.radar_beacons)."""
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
 from bot.models import Customer, Member, Radar, RadarVisit, RadarVisitor
-from bot.services import radar_effects
+from bot.services import radar_cache, radar_effects
 from bot.services.radar_links import LinkSigner, RadarLink
+from bot.store.group_commit import GroupCommit, lock_for_write
 from bot.wecom.client import WeComClient
 from bot.wecom.errors import WeComError
 
@@ -31,9 +37,17 @@ class Opened:
 
 
 async def open_visit(
-    link: RadarLink, visitor: RadarVisitor, *, ip: str, user_agent: str, now: datetime
+    link: RadarLink,
+    visitor: RadarVisitor,
+    *,
+    ip: str,
+    user_agent: str,
+    now: datetime,
+    writer: GroupCommit[NewVisit] | None = None,
 ) -> Opened:
-    radar = await Radar.get_or_none(id=link.radar_id)
+    """Record the visit (through `writer`, the server's group commit, when given) and set off its effects;
+    returns once both are committed."""
+    radar = await radar_cache.radar(link.radar_id)
     if radar is None or radar.deleted_at is not None:
         return Opened(GONE, radar)
     external_userid = visitor.external_userid
@@ -42,22 +56,84 @@ async def open_visit(
     ):
         return Opened(FRIENDS_ONLY, radar)
     parent = await _parent(link, radar, visitor)
-    visit = await RadarVisit.create(
-        radar=radar,
-        visitor=visitor,
+    visit = RadarVisit(
+        radar_id=radar.id,
+        visitor_id=visitor.id,
         external_userid=external_userid,
         userid=link.userid,
-        parent=parent,
+        parent_id=parent.id if parent else None,
         level=parent.level + 1 if parent else 1,
         channel="share" if parent else "staff",
         opened_at=now,
         ip=ip[:64],
         user_agent=user_agent[:256],
     )
-    visit.path = [*(parent.path if parent else []), visit.id]
-    await RadarVisit.filter(id=visit.id).update(path=visit.path)
-    await radar_effects.opened(visit, radar, now)
+    new = NewVisit(visit, radar, parent.path if parent else [])
+    await (writer.submit(new) if writer is not None else write_visits([new]))
     return Opened(OK, radar, visit)
+
+
+@dataclass(frozen=True)
+class NewVisit:
+    visit: RadarVisit  # unsaved: the writer gives it its id and path
+    radar: Radar
+    parent_path: list[int]
+
+
+def visit_writer() -> GroupCommit[NewVisit]:
+    """The server's group commit for visits: page opens arriving together share one transaction."""
+    return GroupCommit(write_visits, name="radar-visits", max_batch=500)
+
+
+_COLUMNS = (
+    "id", "radar_id", "visitor_id", "external_userid", "userid", "parent_id", "level", "path", "channel",
+    "opened_at", "ip", "user_agent", "duration", "progress", "shares",
+)  # fmt: skip
+
+
+async def write_visits(new: list[NewVisit]) -> None:
+    """Insert the visits with their ids and source paths in one statement, then their effects
+    (radar_effects.opened_many), all in one transaction."""
+    async with in_transaction() as connection:
+        dialect = connection.capabilities.dialect
+        rows = []
+        for item, id in zip(new, await _allocate_ids(connection, dialect, len(new)), strict=True):
+            visit = item.visit
+            visit.id, visit.path = id, [*item.parent_path, id]
+            visit._saved_in_db = True  # as if loaded: a later save() updates the row
+            rows.append([getattr(visit, c) for c in _COLUMNS[:7]] + [json.dumps(visit.path)]
+                        + [getattr(visit, c) for c in _COLUMNS[8:12]] + [0, 0, 0])  # fmt: skip
+        await connection.execute_many(_insert_sql(dialect), rows)
+        await radar_effects.opened_many(
+            [(item.visit, item.radar, item.visit.opened_at) for item in new], using_db=connection
+        )
+
+
+async def _allocate_ids(connection: BaseDBAsyncClient, dialect: str, count: int) -> list[int]:
+    """Ids for new visits, known before the insert so that each row carries its whole path at once."""
+    if dialect == "postgres":  # the sequence hands out ids no other transaction gets, committed or not
+        _, rows = await connection.execute_query(
+            "SELECT nextval(pg_get_serial_sequence('radar_visit', 'id')) FROM generate_series(1, $1)", [count]
+        )
+        return sorted(row[0] for row in rows)
+    # SQLite: take the write lock first (a write that matches nothing), so no other process inserts
+    # between reading the last id and our insert; AUTOINCREMENT never reuses an id, so ask its sequence too.
+    await lock_for_write(connection, "radar_visit")
+    _, rows = await connection.execute_query(
+        "SELECT MAX(n) FROM (SELECT MAX(id) AS n FROM radar_visit "
+        "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'radar_visit')"
+    )
+    last = rows[0][0] or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+@functools.lru_cache(maxsize=4)
+def _insert_sql(dialect: str) -> str:
+    if dialect == "postgres":
+        marks = ", ".join(f"${i}" for i in range(1, len(_COLUMNS) + 1))
+    else:
+        marks = ", ".join("?" * len(_COLUMNS))
+    return f"INSERT INTO radar_visit ({', '.join(_COLUMNS)}) VALUES ({marks})"
 
 
 async def _parent(link: RadarLink, radar: Radar, visitor: RadarVisitor) -> RadarVisit | None:

@@ -92,3 +92,12 @@ class GroupCommit(Generic[T]):
         for i, pending in enumerate(batch):
             if not pending.done.done():
                 pending.done.set_result(results[i] if results is not None else None)
+
+
+async def lock_for_write(connection: Any, table: str) -> None:
+    """On SQLite, take the database's write lock at the start of a burst's transaction, so what the burst
+    reads stays true until it commits: reading first and writing later fails (SQLITE_BUSY_SNAPSHOT)
+    whenever another process wrote in between. A write that matches no row takes the lock. PostgreSQL
+    locks the rows read instead (SELECT ... FOR UPDATE)."""
+    if connection.capabilities.dialect == "sqlite":
+        await connection.execute_query(f"UPDATE {table} SET id = id WHERE 0")

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
-from bot.services import radar_cache
+from bot.services import radar_cache, radar_visits
 from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
 from bot.services.radar_links import LinkSigner
 from sidebar_web.radar import views
-from sidebar_web.radar.views import BEACONS, LIMITER, SIGNER, STATIC, StaticUrls
+from sidebar_web.radar.views import BEACONS, LIMITER, SIGNER, STATIC, VISITS, StaticUrls
 
 
 def setup_routes(app: web.Application) -> None:
@@ -26,11 +26,13 @@ def setup_routes(app: web.Application) -> None:
 
 
 async def writers_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The beacon writer runs while the server does; stopping commits what it holds before the database
-    closes (this context is entered after the database's, so it is left before it)."""
+    """The visit and beacon writers (group commit) run while the server does; stopping commits what they
+    hold before the database closes (this context is entered after the database's, so it is left before)."""
     radar_cache.forget()  # a new server (a test's) may meet a database other than the last one's
-    writer = BeaconWriter(app[SETTINGS].radar.heartbeat_seconds)
-    app[BEACONS] = writer
-    await writer.start()
+    app[VISITS] = visits = radar_visits.visit_writer()
+    app[BEACONS] = beacons = BeaconWriter(app[SETTINGS].radar.heartbeat_seconds)
+    await visits.start()
+    await beacons.start()
     yield
-    await writer.stop()
+    await visits.stop()
+    await beacons.stop()

@@ -14,6 +14,7 @@ from bot.models import Radar
 from bot.services import radar_beacons, radar_files, radar_visitors, radar_visits
 from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
 from bot.services.radar_links import BadLink, LinkSigner, RadarLink
+from bot.store.group_commit import GroupCommit
 from bot.wecom.errors import InvalidCode, WeComError
 from sidebar_web.render import render
 
@@ -39,6 +40,7 @@ SIGNER = web.AppKey("radar_signer", LinkSigner)
 STATIC = web.AppKey("radar_static_urls", StaticUrls)
 LIMITER = web.AppKey("radar_beacon_limiter", BeaconLimiter)
 BEACONS = web.AppKey("radar_beacon_writer", BeaconWriter)
+VISITS = web.AppKey("radar_visit_writer", GroupCommit)
 COOKIE = "scrm_radar"
 _YEAR = 365 * 86400
 BAD_LINK = "这个链接无效或已过期，请向您的顾问重新索取。"
@@ -65,6 +67,7 @@ async def radar_page(request: web.Request) -> web.StreamResponse:
         ip=request.remote or "",
         user_agent=request.headers.get("User-Agent", ""),
         now=now,
+        writer=app[VISITS],
     )
     response = await _page(request, link, opened)
     if new_cookie:

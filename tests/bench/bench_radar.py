@@ -163,6 +163,7 @@ async def run(args: argparse.Namespace) -> None:
             )
             await wait_ready(procs[BARE][1] + "/r/beacon")
             workloads = {"POST /r/beacon (heartbeat)": beacons, "GET /r/<token> (records a visit)": pages}
+            workloads = {k: v for k, v in workloads.items() if args.only in ("", k.split()[0].lower())}
             warm = max(args.requests // 10, args.connections)
             for make in workloads.values():
                 for _, base in procs.values():
@@ -191,7 +192,9 @@ async def run(args: argparse.Namespace) -> None:
                 proc.wait(timeout=30)
         visits, beaconed = await count_stored(env)
 
-    expected_visits = args.visitors + 1 + (warm + args.rounds * args.requests)
+    expected_visits = (
+        args.visitors + 1 + (warm + args.rounds * args.requests if pages in workloads.values() else 0)
+    )
     database = (
         "PostgreSQL"
         if args.database_url
@@ -232,6 +235,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=("post", "get"), default="", help="beacons (post) or pages (get)")
     parser.add_argument("--database-url", default="", help="default: SQLite in a temporary directory")
     asyncio.run(run(parser.parse_args()))
 
