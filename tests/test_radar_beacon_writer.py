@@ -1,15 +1,16 @@
-"""Beacons written in bursts: a burst ends exactly where the same beacons one by one would, and a server
-that stops commits the beacons it still holds before it goes."""
+"""Visits and beacons written in bursts (group commit): a burst ends exactly where the same opens or beacons
+one by one would, and a server that stops commits the beacons it still holds before it goes."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.models import RadarVisit, TimelineEvent
-from bot.services import timeline
+from bot.models import RadarAlert, RadarVisit, RadarVisitor, TimelineEvent
+from bot.services import radar_visits, timeline
 from bot.services.radar_beacons import BeaconWriter
-from sidebar_web.radar.views import BEACONS
+from bot.services.radar_links import RadarLink
+from sidebar_web.radar.views import BEACONS, VISITS
 from tests.radar_pages import Visitor, make_radar, staff_link
 
 BURST = [("heartbeat", 0), ("progress", 50), ("share", 0), ("progress", 85), ("heartbeat", 0),
@@ -90,3 +91,35 @@ async def test_stopping_commits_the_beacons_still_queued(company, visits):
     assert [v.progress for v in await RadarVisit.all().order_by("id")] == [60, 61]
     with pytest.raises(RuntimeError):
         await writer.record(visits[0].id, "progress", 90, now=now)
+
+
+async def test_page_opens_arriving_together_are_recorded_as_one_by_one(company):
+    """Opens of one burst share a transaction; each keeps its own id, level and path, and only the
+    customer's earliest visit counts as the first (one opening in the timeline, one alert)."""
+    app = company.client.app
+    radar = await make_radar(app)
+    now = datetime.now(UTC)
+    people = {
+        name: await RadarVisitor.create(
+            openid=f"o-{name}", external_userid=company.ids[name], first_seen=now, last_seen=now
+        )
+        for name in ("c1", "c2")
+    }
+    opens = [people["c1"], people["c2"], people["c1"], people["c1"]]
+    opened = await asyncio.gather(
+        *(
+            radar_visits.open_visit(
+                RadarLink(radar.id, "s1", visitor.external_userid), visitor, ip="127.0.0.1",
+                user_agent="test", now=now, writer=app[VISITS],
+            )
+            for visitor in opens
+        )
+    )  # fmt: skip
+    rows = {v.id: (v.visitor_id, v.level, v.path) for v in await RadarVisit.all()}
+    assert rows == {o.visit.id: (p.id, 1, [o.visit.id]) for o, p in zip(opened, opens, strict=True)}
+    for name in ("c1", "c2"):
+        openings = await TimelineEvent.filter(external_userid=company.ids[name], type=timeline.RADAR_OPENED)
+        assert [e.payload["visit_id"] for e in openings] == [
+            min(o.visit.id for o, p in zip(opened, opens, strict=True) if p is people[name])
+        ]
+        assert await RadarAlert.filter(external_userid=company.ids[name]).count() == 1  # within the window
