@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import ClientSession
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from yarl import URL
 
@@ -97,16 +98,32 @@ def _fallback(openid: str, recipient: str) -> str:
     return "" if openid.startswith("member:") else recipient
 
 
-async def known(visitor_id: int, recipient: str) -> RadarVisitor | None:
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A visitor as a page open reads them (the RadarVisitor fields it needs, without a model to build)."""
+
+    id: int
+    openid: str
+    external_userid: str
+
+
+async def known(visitor_id: int, recipient: str) -> Known | None:
     """A visitor remembered by their cookie; an unmapped one takes the link's recipient, as after OAuth."""
-    visitor = await RadarVisitor.get_or_none(id=visitor_id)
-    if visitor is not None and not visitor.external_userid and _fallback(visitor.openid, recipient):
-        visitor.external_userid = recipient
-        await visitor.save(update_fields=["external_userid"])
+    connection = connections.get("default")
+    mark = "$1" if connection.capabilities.dialect == "postgres" else "?"
+    _, rows = await connection.execute_query(
+        f"SELECT id, openid, external_userid FROM radar_visitor WHERE id = {mark}", [visitor_id]
+    )
+    if not rows:
+        return None
+    visitor = Known(*tuple(rows[0]))
+    if not visitor.external_userid and _fallback(visitor.openid, recipient):
+        visitor = Known(visitor.id, visitor.openid, recipient)
+        await RadarVisitor.filter(id=visitor.id).update(external_userid=recipient)
     return visitor
 
 
-def cookie_for(signer: LinkSigner, visitor: RadarVisitor) -> str:
+def cookie_for(signer: LinkSigner, visitor: RadarVisitor | Known) -> str:
     return signer.seal(COOKIE_KIND, str(visitor.id))
 
 

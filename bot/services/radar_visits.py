@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from bot.models import Customer, Member, Radar, RadarVisit, RadarVisitor
 from bot.services import radar_cache, radar_effects
 from bot.services.radar_links import LinkSigner, RadarLink
+from bot.services.radar_visitors import Known
 from bot.store.group_commit import GroupCommit, lock_for_write
 from bot.wecom.client import WeComClient
 from bot.wecom.errors import WeComError
@@ -33,17 +34,17 @@ class Opened:
 
     outcome: str
     radar: Radar | None = None
-    visit: RadarVisit | None = None
+    visit: NewVisit | None = None
 
 
 async def open_visit(
     link: RadarLink,
-    visitor: RadarVisitor,
+    visitor: RadarVisitor | Known,
     *,
     ip: str,
     user_agent: str,
     now: datetime,
-    writer: GroupCommit[NewVisit] | None = None,
+    writer: GroupCommit[Pending] | None = None,
 ) -> Opened:
     """Record the visit (through `writer`, the server's group commit, when given) and set off its effects;
     returns once both are committed."""
@@ -56,7 +57,7 @@ async def open_visit(
     ):
         return Opened(FRIENDS_ONLY, radar)
     parent = await _parent(link, radar, visitor)
-    visit = RadarVisit(
+    visit = NewVisit(
         radar_id=radar.id,
         visitor_id=visitor.id,
         external_userid=external_userid,
@@ -68,19 +69,34 @@ async def open_visit(
         ip=ip[:64],
         user_agent=user_agent[:256],
     )
-    new = NewVisit(visit, radar, parent.path if parent else [])
+    new = (visit, radar, parent.path if parent else [])
     await (writer.submit(new) if writer is not None else write_visits([new]))
     return Opened(OK, radar, visit)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, kw_only=True)
 class NewVisit:
-    visit: RadarVisit  # unsaved: the writer gives it its id and path
-    radar: Radar
-    parent_path: list[int]
+    """A visit being recorded: a RadarVisit's columns, without a model to build on every page open. The
+    writer gives it its id and path."""
+
+    radar_id: int
+    visitor_id: int
+    external_userid: str
+    userid: str
+    parent_id: int | None
+    level: int
+    channel: str
+    opened_at: datetime
+    ip: str
+    user_agent: str
+    id: int = 0
+    path: list[int] = field(default_factory=list)
 
 
-def visit_writer() -> GroupCommit[NewVisit]:
+Pending = tuple[NewVisit, Radar, list[int]]  # the visit, its radar, its parent's path
+
+
+def visit_writer() -> GroupCommit[Pending]:
     """The server's group commit for visits: page opens arriving together share one transaction."""
     return GroupCommit(write_visits, name="radar-visits", max_batch=500)
 
@@ -91,21 +107,21 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-async def write_visits(new: list[NewVisit]) -> None:
+async def write_visits(new: list[Pending]) -> None:
     """Insert the visits with their ids and source paths in one statement, then their effects
     (radar_effects.opened_many), all in one transaction."""
     async with in_transaction() as connection:
         dialect = connection.capabilities.dialect
         rows = []
-        for item, id in zip(new, await _allocate_ids(connection, dialect, len(new)), strict=True):
-            visit = item.visit
-            visit.id, visit.path = id, [*item.parent_path, id]
-            visit._saved_in_db = True  # as if loaded: a later save() updates the row
+        for (visit, _, parent_path), id in zip(
+            new, await _allocate_ids(connection, dialect, len(new)), strict=True
+        ):
+            visit.id, visit.path = id, [*parent_path, id]
             rows.append([getattr(visit, c) for c in _COLUMNS[:7]] + [json.dumps(visit.path)]
                         + [getattr(visit, c) for c in _COLUMNS[8:12]] + [0, 0, 0])  # fmt: skip
         await connection.execute_many(_insert_sql(dialect), rows)
         await radar_effects.opened_many(
-            [(item.visit, item.radar, item.visit.opened_at) for item in new], using_db=connection
+            [(visit, radar, visit.opened_at) for visit, radar, _ in new], using_db=connection
         )
 
 
@@ -136,7 +152,7 @@ def _insert_sql(dialect: str) -> str:
     return f"INSERT INTO radar_visit ({', '.join(_COLUMNS)}) VALUES ({marks})"
 
 
-async def _parent(link: RadarLink, radar: Radar, visitor: RadarVisitor) -> RadarVisit | None:
+async def _parent(link: RadarLink, radar: Radar, visitor: RadarVisitor | Known) -> RadarVisit | None:
     """The visit whose visitor shared this link. Opening one's own shared link (a reload in WeChat, where
     the address bar holds it) is opening the link one got oneself, not a share to oneself."""
     if link.parent_visit is None:
@@ -147,7 +163,7 @@ async def _parent(link: RadarLink, radar: Radar, visitor: RadarVisitor) -> Radar
     return parent
 
 
-def visit_key(signer: LinkSigner, visit: RadarVisit) -> str:
+def visit_key(signer: LinkSigner, visit: RadarVisit | NewVisit) -> str:
     """What the page's beacons carry: the visit and its visitor, sealed so no other visit can be named."""
     return signer.seal(VISIT_KIND, f"{visit.id}-{visit.visitor_id}")
 
