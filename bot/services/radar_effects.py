@@ -7,10 +7,12 @@ a corp's customer (no external_userid) set off nothing.
 
 from __future__ import annotations
 
+import functools
+import json
 from datetime import datetime, timedelta
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.functions import Min
 
 from bot.models import Radar, RadarAlert, RadarVisit, TimelineEvent
 from bot.services import timeline
@@ -51,27 +53,17 @@ async def opened_many(
         return
     customers = sorted({visit.external_userid for visit, _, _ in mine})
     radar_ids = sorted({radar.id for _, radar, _ in mine})
-    # The earliest visit is the first one, even when two are recorded at once.
-    earliest = await (
-        RadarVisit.filter(radar_id__in=radar_ids, external_userid__in=customers)
-        .annotate(first=Min("id"))
-        .group_by("radar_id", "external_userid")
-        .using_db(using_db)
-        .values_list("radar_id", "external_userid", "first")
-    )
-    firsts = {(radar_id, customer): first for radar_id, customer, first in earliest}
+    connection = using_db or connections.get("default")
+    dialect = connection.capabilities.dialect
     span = _window if window is None else window
-    heard = [
-        (userid, customer, radar_id, at)
-        for userid, customer, radar_id, at in await RadarAlert.filter(
-            notify=True,
-            radar_id__in=radar_ids,
-            external_userid__in=customers,
-            created_at__gt=min(now for _, _, now in mine) - span,
-        )
-        .using_db(using_db)
-        .values_list("userid", "external_userid", "radar_id", "created_at")
-    ]
+    since = min(now for _, _, now in mine) - span
+    # The earliest visit is the first one, even when two are recorded at once.
+    _, rows = await connection.execute_query(_sql(dialect, _FIRSTS), _lists(dialect, radar_ids, customers))
+    firsts = {(radar_id, customer): first for radar_id, customer, first in map(tuple, rows)}
+    _, rows = await connection.execute_query(
+        _sql(dialect, _HEARD), [*_lists(dialect, radar_ids, customers), since]
+    )
+    heard = [(*row[:3], _datetime(row[3])) for row in map(tuple, rows)]
     events: list[TimelineEvent] = []
     alerts: list[RadarAlert] = []
 
@@ -137,6 +129,35 @@ def shared_entry(visit: RadarVisit, radar: Radar, now: datetime) -> TimelineEven
         visit.external_userid, timeline.RADAR_SHARED, now, userid=visit.userid,
         payload=_payload(visit, radar, shares=max(visit.shares, 1)),
     )  # fmt: skip
+
+
+# Raw statements with one parameter per list, whatever the burst's size: an array on PostgreSQL, a JSON
+# list on SQLite. (The ORM would cost more than the rest of a page open to build them.)
+_FIRSTS = (
+    "SELECT radar_id, external_userid, MIN(id) FROM radar_visit WHERE radar_id {ids} "
+    "AND external_userid {customers} GROUP BY radar_id, external_userid"
+)
+_HEARD = (
+    "SELECT userid, external_userid, radar_id, created_at FROM radar_alert WHERE notify "
+    "AND radar_id {ids} AND external_userid {customers} AND created_at > {since}"
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _sql(dialect: str, template: str) -> str:
+    if dialect == "postgres":
+        return template.format(ids="= ANY($1::bigint[])", customers="= ANY($2::text[])", since="$3")
+    inlist = "IN (SELECT value FROM json_each(?))"
+    return template.format(ids=inlist, customers=inlist, since="?")
+
+
+def _lists(dialect: str, *lists: list) -> list:
+    return list(lists) if dialect == "postgres" else [json.dumps(values) for values in lists]
+
+
+def _datetime(value) -> datetime:
+    """SQLite hands back the text tortoise stored (ISO 8601 with the offset), PostgreSQL a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _alert(visit: RadarVisit, radar: Radar, now: datetime, *, notify: bool, tag_ids: list) -> RadarAlert:
