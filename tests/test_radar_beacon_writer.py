@@ -5,12 +5,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from yarl import URL
 
 from bot.models import RadarAlert, RadarVisit, RadarVisitor, TimelineEvent
-from bot.services import radar_visits, timeline
+from bot.services import radar_visitors, radar_visits, timeline
 from bot.services.radar_beacons import BeaconWriter
 from bot.services.radar_links import RadarLink
-from sidebar_web.radar.views import BEACONS, VISITS
+from sidebar_web.radar.views import BEACONS, COOKIE, SIGNER, VISITS
 from tests.radar_pages import Visitor, make_radar, staff_link
 
 BURST = [("heartbeat", 0), ("progress", 50), ("share", 0), ("progress", 85), ("heartbeat", 0),
@@ -123,3 +124,31 @@ async def test_page_opens_arriving_together_are_recorded_as_one_by_one(company):
             min(o.visit.id for o, p in zip(opened, opens, strict=True) if p is people[name])
         ]
         assert await RadarAlert.filter(external_userid=company.ids[name]).count() == 1  # within the window
+
+
+async def test_a_cookie_naming_no_visitor_goes_through_oauth_and_records_one_visit(company):
+    app = company.client.app
+    radar = await make_radar(app)
+    c1 = Visitor(company.client, external_userid=company.ids["c1"])
+    gone = radar_visitors.cookie_for(app[SIGNER], radar_visitors.Known(9999, "o-gone", ""))
+    c1.session.cookie_jar.update_cookies({COOKIE: gone}, URL(str(company.client.make_url("/r/"))))
+    status, _ = await c1.open(staff_link(app, radar))
+    await c1.close()
+    assert status == 200 and c1.oauth_runs == 1
+    assert await RadarVisit.filter(radar_id=radar.id).values_list("external_userid", flat=True) == [
+        company.ids["c1"]
+    ]
+
+
+async def test_a_cookie_visitor_nobody_named_yet_takes_the_links_recipient(company):
+    app = company.client.app
+    radar = await make_radar(app)
+    stranger = Visitor(company.client, stranger="1")
+    await stranger.open(staff_link(app, radar))  # no recipient: stays unknown
+    await stranger.open(staff_link(app, radar, "s2", recipient=company.ids["c2"]))  # by cookie
+    await stranger.close()
+    assert stranger.oauth_runs == 1
+    first, second = await RadarVisit.filter(radar_id=radar.id).order_by("id")
+    assert (first.external_userid, second.external_userid) == ("", company.ids["c2"])
+    assert await RadarVisitor.filter(external_userid=company.ids["c2"]).count() == 1
+    assert await RadarAlert.filter(visit_id=second.id, userid="s2").exists()  # a customer's first visit

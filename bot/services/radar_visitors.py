@@ -3,11 +3,13 @@ and mapped to a customer by unionid, by what WeCom says, or by the link's recipi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import ClientSession
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from yarl import URL
 
@@ -109,18 +111,37 @@ class Known:
 
 async def known(visitor_id: int, recipient: str) -> Known | None:
     """A visitor remembered by their cookie; an unmapped one takes the link's recipient, as after OAuth."""
-    connection = connections.get("default")
-    mark = "$1" if connection.capabilities.dialect == "postgres" else "?"
-    _, rows = await connection.execute_query(
-        f"SELECT id, openid, external_userid FROM radar_visitor WHERE id = {mark}", [visitor_id]
-    )
-    if not rows:
-        return None
-    visitor = Known(*tuple(rows[0]))
-    if not visitor.external_userid and _fallback(visitor.openid, recipient):
-        visitor = Known(visitor.id, visitor.openid, recipient)
-        await RadarVisitor.filter(id=visitor.id).update(external_userid=recipient)
-    return visitor
+    return (await known_many(connections.get("default"), [(visitor_id, recipient)]))[0]
+
+
+async def known_many(connection: BaseDBAsyncClient, cookies: list[tuple[int, str]]) -> list[Known | None]:
+    """known() for (visitor id, link recipient) pairs read together (one SELECT), in order, as if one by
+    one: the first pair that maps a visitor maps it for the pairs after it."""
+    dialect = connection.capabilities.dialect
+    ids = sorted({visitor_id for visitor_id, _ in cookies})
+    if dialect == "postgres":
+        sql, params = f"{_SELECT_VISITORS} WHERE id = ANY($1::bigint[])", [ids]
+    else:
+        sql, params = f"{_SELECT_VISITORS} WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
+    _, rows = await connection.execute_query(sql, params)
+    visitors = {row[0]: Known(*tuple(row)) for row in rows}
+    found: list[Known | None] = []
+    mapped: list[list] = []
+    for visitor_id, recipient in cookies:
+        visitor = visitors.get(visitor_id)
+        if visitor is not None and not visitor.external_userid and _fallback(visitor.openid, recipient):
+            visitor = visitors[visitor_id] = Known(visitor.id, visitor.openid, recipient)
+            mapped.append([recipient, visitor.id])
+        found.append(visitor)
+    if mapped:
+        mark = ("$1", "$2") if dialect == "postgres" else ("?", "?")
+        await connection.execute_many(
+            f"UPDATE radar_visitor SET external_userid = {mark[0]} WHERE id = {mark[1]}", mapped
+        )
+    return found
+
+
+_SELECT_VISITORS = "SELECT id, openid, external_userid FROM radar_visitor"
 
 
 def cookie_for(signer: LinkSigner, visitor: RadarVisitor | Known) -> str:

@@ -13,7 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from bot.models import Customer, Member, Radar, RadarVisit, RadarVisitor
-from bot.services import radar_cache, radar_effects
+from bot.services import radar_cache, radar_effects, radar_visitors
 from bot.services.radar_links import LinkSigner, RadarLink
 from bot.services.radar_visitors import Known
 from bot.store.group_commit import GroupCommit, lock_for_write
@@ -39,27 +39,35 @@ class Opened:
 
 async def open_visit(
     link: RadarLink,
-    visitor: RadarVisitor | Known,
+    visitor: RadarVisitor | Known | int,
     *,
     ip: str,
     user_agent: str,
     now: datetime,
     writer: GroupCommit[Pending] | None = None,
-) -> Opened:
+) -> Opened | None:
     """Record the visit (through `writer`, the server's group commit, when given) and set off its effects;
-    returns once both are committed."""
+    returns once both are committed. `visitor` may be the id a cookie names, read with the visit's burst
+    (no query of its own on the page's path): None then says there is no such visitor."""
     radar = await radar_cache.radar(link.radar_id)
     if radar is None or radar.deleted_at is not None:
         return Opened(GONE, radar)
-    external_userid = visitor.external_userid
+    if isinstance(visitor, int) and radar.friends_only:  # whether they are a friend needs them now
+        visitor = await radar_visitors.known(visitor, link.recipient)
+        if visitor is None:
+            return None
+    if isinstance(visitor, int):
+        visitor_id, external_userid, recipient = visitor, "", link.recipient
+    else:
+        visitor_id, external_userid, recipient = visitor.id, visitor.external_userid, None
     if radar.friends_only and not (
         external_userid and await Customer.exists(external_userid=external_userid, lost=False)
     ):
         return Opened(FRIENDS_ONLY, radar)
-    parent = await _parent(link, radar, visitor)
+    parent = await _parent(link, radar, visitor_id)
     visit = NewVisit(
         radar_id=radar.id,
-        visitor_id=visitor.id,
+        visitor_id=visitor_id,
         external_userid=external_userid,
         userid=link.userid,
         parent_id=parent.id if parent else None,
@@ -69,9 +77,12 @@ async def open_visit(
         ip=ip[:64],
         user_agent=user_agent[:256],
     )
-    new = (visit, radar, parent.path if parent else [])
-    await (writer.submit(new) if writer is not None else write_visits([new]))
-    return Opened(OK, radar, visit)
+    new = (visit, radar, parent.path if parent else [], recipient)
+    if writer is not None:
+        recorded = await writer.submit(new)
+    else:
+        [recorded] = await write_visits([new])
+    return Opened(OK, radar, visit) if recorded else None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -93,7 +104,8 @@ class NewVisit:
     path: list[int] = field(default_factory=list)
 
 
-Pending = tuple[NewVisit, Radar, list[int]]  # the visit, its radar, its parent's path
+# the visit, its radar, its parent's path, and the link's recipient when the visitor is still to be read
+Pending = tuple[NewVisit, Radar, list[int], str | None]
 
 
 def visit_writer() -> GroupCommit[Pending]:
@@ -107,22 +119,35 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-async def write_visits(new: list[Pending]) -> None:
-    """Insert the visits with their ids and source paths in one statement, then their effects
-    (radar_effects.opened_many), all in one transaction."""
+async def write_visits(new: list[Pending]) -> list[bool]:
+    """Read the visitors still to be read, insert the visits with their ids and source paths in one
+    statement, then their effects (radar_effects.opened_many), all in one transaction. False for a visit
+    whose visitor does not exist (nothing recorded)."""
     async with in_transaction() as connection:
         dialect = connection.capabilities.dialect
+        await lock_for_write(connection, "radar_visit")
+        unread = [(visit.visitor_id, recipient) for visit, _, _, recipient in new if recipient is not None]
+        visitors = iter(await radar_visitors.known_many(connection, unread) if unread else [])
+        recorded: list[bool] = []
+        for visit, _, _, recipient in new:
+            visitor = next(visitors) if recipient is not None else visit
+            if visitor is not None:
+                visit.external_userid = visitor.external_userid
+            recorded.append(visitor is not None)
+        kept = [item for item, ok in zip(new, recorded, strict=True) if ok]
         rows = []
-        for (visit, _, parent_path), id in zip(
-            new, await _allocate_ids(connection, dialect, len(new)), strict=True
+        for (visit, _, parent_path, _), id in zip(
+            kept, await _allocate_ids(connection, dialect, len(kept)), strict=True
         ):
             visit.id, visit.path = id, [*parent_path, id]
             rows.append([getattr(visit, c) for c in _COLUMNS[:7]] + [json.dumps(visit.path)]
                         + [getattr(visit, c) for c in _COLUMNS[8:12]] + [0, 0, 0])  # fmt: skip
-        await connection.execute_many(_insert_sql(dialect), rows)
-        await radar_effects.opened_many(
-            [(visit, radar, visit.opened_at) for visit, radar, _ in new], using_db=connection
-        )
+        if rows:
+            await connection.execute_many(_insert_sql(dialect), rows)
+            await radar_effects.opened_many(
+                [(visit, radar, visit.opened_at) for visit, radar, _, _ in kept], using_db=connection
+            )
+    return recorded
 
 
 async def _allocate_ids(connection: BaseDBAsyncClient, dialect: str, count: int) -> list[int]:
@@ -132,9 +157,8 @@ async def _allocate_ids(connection: BaseDBAsyncClient, dialect: str, count: int)
             "SELECT nextval(pg_get_serial_sequence('radar_visit', 'id')) FROM generate_series(1, $1)", [count]
         )
         return sorted(row[0] for row in rows)
-    # SQLite: take the write lock first (a write that matches nothing), so no other process inserts
-    # between reading the last id and our insert; AUTOINCREMENT never reuses an id, so ask its sequence too.
-    await lock_for_write(connection, "radar_visit")
+    # SQLite: the burst holds the write lock (lock_for_write), so no other process inserts between reading
+    # the last id and our insert; AUTOINCREMENT never reuses an id, so ask its sequence too.
     _, rows = await connection.execute_query(
         "SELECT MAX(n) FROM (SELECT MAX(id) AS n FROM radar_visit "
         "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'radar_visit')"
@@ -152,13 +176,13 @@ def _insert_sql(dialect: str) -> str:
     return f"INSERT INTO radar_visit ({', '.join(_COLUMNS)}) VALUES ({marks})"
 
 
-async def _parent(link: RadarLink, radar: Radar, visitor: RadarVisitor | Known) -> RadarVisit | None:
+async def _parent(link: RadarLink, radar: Radar, visitor_id: int) -> RadarVisit | None:
     """The visit whose visitor shared this link. Opening one's own shared link (a reload in WeChat, where
     the address bar holds it) is opening the link one got oneself, not a share to oneself."""
     if link.parent_visit is None:
         return None
     parent = await RadarVisit.get_or_none(id=link.parent_visit, radar_id=radar.id)
-    while parent is not None and parent.visitor_id == visitor.id:
+    while parent is not None and parent.visitor_id == visitor_id:
         parent = await RadarVisit.get_or_none(id=parent.parent_id) if parent.parent_id else None
     return parent
 

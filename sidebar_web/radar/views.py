@@ -56,21 +56,18 @@ async def radar_page(request: web.Request) -> web.StreamResponse:
         log.info("radar link refused: %s", exc.reason)
         raise web.HTTPBadRequest(text=BAD_LINK) from None
     now = datetime.now(UTC)
+    where = {"ip": request.remote or "", "user_agent": request.headers.get("User-Agent", ""), "now": now}
+    # A cookie's visitor is read with the visit's burst; one we do not know goes through OAuth.
     visitor_id = radar_visitors.visitor_id_in(signer, request.cookies.get(COOKIE))
-    visitor = await radar_visitors.known(visitor_id, link.recipient) if visitor_id else None
-    new_cookie = visitor is None
-    if visitor is None:
+    opened = None
+    if visitor_id:
+        opened = await radar_visits.open_visit(link, visitor_id, **where, writer=app[VISITS])
+    visitor = None
+    if opened is None:
         visitor = await _visitor_from_oauth(request, link, token, now)
-    opened = await radar_visits.open_visit(
-        link,
-        visitor,
-        ip=request.remote or "",
-        user_agent=request.headers.get("User-Agent", ""),
-        now=now,
-        writer=app[VISITS],
-    )
+        opened = await radar_visits.open_visit(link, visitor, **where, writer=app[VISITS])
     response = await _page(request, link, opened)
-    if new_cookie:
+    if visitor is not None:
         response.set_cookie(
             COOKIE,
             radar_visitors.cookie_for(signer, visitor),
