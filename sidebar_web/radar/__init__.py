@@ -11,7 +11,8 @@ from bot.services import radar_cache, radar_visits
 from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
 from bot.services.radar_links import LinkSigner
 from sidebar_web.radar import views
-from sidebar_web.radar.views import BEACONS, LIMITER, SIGNER, STATIC, VISITS, StaticUrls
+from sidebar_web.radar.pages import ContentPages
+from sidebar_web.radar.views import BEACONS, LIMITER, PAGES, SIGNER, STATIC, VISITS, StaticUrls
 
 
 def setup_routes(app: web.Application) -> None:
@@ -21,6 +22,7 @@ def setup_routes(app: web.Application) -> None:
     app.cleanup_ctx.append(writers_ctx)
     r = app.router
     app[STATIC] = StaticUrls(r)
+    app[PAGES] = ContentPages()
     r.add_post("/r/beacon", views.beacon, name="radar_beacon")
     r.add_get("/r/{token}", views.radar_page, name="radar_page")
 

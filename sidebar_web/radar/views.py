@@ -16,6 +16,7 @@ from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
 from bot.services.radar_links import BadLink, LinkSigner, RadarLink
 from bot.store.group_commit import GroupCommit
 from bot.wecom.errors import InvalidCode, WeComError
+from sidebar_web.radar.pages import ContentPages
 from sidebar_web.render import render
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class StaticUrls:
 
 SIGNER = web.AppKey("radar_signer", LinkSigner)
 STATIC = web.AppKey("radar_static_urls", StaticUrls)
+PAGES = web.AppKey("radar_content_pages", ContentPages)
 LIMITER = web.AppKey("radar_beacon_limiter", BeaconLimiter)
 BEACONS = web.AppKey("radar_beacon_writer", BeaconWriter)
 VISITS = web.AppKey("radar_visit_writer", GroupCommit)
@@ -129,15 +131,19 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
         target = radar.link_url if radar.link_url.startswith(("https://", "http://")) else ""
         return render("radar/link.html", {**context, "target": target})
     shared = signer.sign(link.shared_from(visit.id))
-    context.update(
+    html = app[PAGES].render(
+        radar,
+        "MicroMessenger" in request.headers.get("User-Agent", ""),
+        lambda: {
+            **context,
+            "beacon_url": str(app.router["radar_beacon"].url_for()),
+            "media_url": radar_files.media_path(radar.file),
+            "heartbeat": settings.radar.heartbeat_seconds,
+        },
         visit_key=radar_visits.visit_key(signer, visit),
-        beacon_url=str(app.router["radar_beacon"].url_for()),
         share_url=settings.public_url + str(app.router["radar_page"].url_for(token=shared)),
-        media_url=radar_files.media_path(radar.file),
-        heartbeat=settings.radar.heartbeat_seconds,
-        in_wechat="MicroMessenger" in request.headers.get("User-Agent", ""),
     )
-    return render("radar/page.html", context)
+    return web.Response(text=html, content_type="text/html")
 
 
 async def beacon(request: web.Request) -> web.Response:

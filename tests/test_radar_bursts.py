@@ -1,5 +1,6 @@
-"""Visits and beacons written in bursts (group commit): a burst ends exactly where the same opens or beacons
-one by one would, and a server that stops commits the beacons it still holds before it goes."""
+"""Radar opens and beacons written in bursts (group commit), radars and pages kept in-process: a burst ends
+where the same opens or beacons one by one would, a stopping server commits what it holds, a cookie is
+read with its burst, and an edit reaches the very next visitor."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
@@ -8,11 +9,12 @@ import pytest
 from yarl import URL
 
 from bot.models import RadarAlert, RadarVisit, RadarVisitor, TimelineEvent
-from bot.services import radar_visitors, radar_visits, timeline
+from bot.services import radar_visitors, radar_visits, radars, timeline
 from bot.services.radar_beacons import BeaconWriter
 from bot.services.radar_links import RadarLink
 from sidebar_web.radar.views import BEACONS, COOKIE, SIGNER, VISITS
 from tests.radar_pages import Visitor, make_radar, staff_link
+from tests.radar_pages import visit_key as visit_key_in
 
 BURST = [("heartbeat", 0), ("progress", 50), ("share", 0), ("progress", 85), ("heartbeat", 0),
          ("progress", 30), ("share", 0), ("close", 0)]  # fmt: skip
@@ -152,3 +154,25 @@ async def test_a_cookie_visitor_nobody_named_yet_takes_the_links_recipient(compa
     assert (first.external_userid, second.external_userid) == ("", company.ids["c2"])
     assert await RadarVisitor.filter(external_userid=company.ids["c2"]).count() == 1
     assert await RadarAlert.filter(visit_id=second.id, userid="s2").exists()  # a customer's first visit
+
+
+async def test_an_edit_or_a_deletion_shows_on_the_very_next_open(company):
+    """Radars and their rendered pages are kept in-process; a save through the console's service still
+    reaches the next visitor at once."""
+    app = company.client.app
+    radar = await make_radar(app)
+    c1 = Visitor(company.client, external_userid=company.ids["c1"])
+    link = staff_link(app, radar)
+    _, before = await c1.open(link)
+    form = radars.RadarForm(
+        name="产品手册", group_id=radar.group_id, type="pdf", title="星河产品手册（第二版）", file=radar.file
+    )
+    await radars.update_radar(radar.id, form)
+    status, after = await c1.open(link)
+    assert "星河产品手册（第二版）" not in before and status == 200 and "星河产品手册（第二版）" in after
+    assert visit_key_in(after) != visit_key_in(before)  # each open its own visit
+    await radars.delete_radar(radar.id)
+    status, gone = await c1.open(link)
+    await c1.close()
+    assert status == 410 and "内容已失效" in gone
+    assert await RadarVisit.filter(radar_id=radar.id).count() == 2
