@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tortoise.transactions import in_transaction
 from yarl import URL
 
 from bot.models import RadarAlert, RadarVisit, RadarVisitor, TimelineEvent
@@ -176,3 +177,30 @@ async def test_an_edit_or_a_deletion_shows_on_the_very_next_open(company):
     await c1.close()
     assert status == 410 and "内容已失效" in gone
     assert await RadarVisit.filter(radar_id=radar.id).count() == 2
+
+
+async def test_bursts_written_at_once_still_record_one_first_visit(company):
+    """On PostgreSQL bursts commit side by side (several connections, several server processes): four
+    bursts opening one radar for one customer at once still make one opening and one alert."""
+    app = company.client.app
+    radar = await make_radar(app)
+    now = datetime.now(UTC)
+    visitor = await RadarVisitor.create(
+        openid="o-c1", external_userid=company.ids["c1"], first_seen=now, last_seen=now
+    )
+    link = RadarLink(radar.id, "s1", visitor.external_userid)
+
+    async def busy() -> None:
+        async with in_transaction() as connection:
+            await connection.execute_query("SELECT 1")
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(busy() for _ in range(4)))  # a pool of connections ready, as under load
+    await asyncio.gather(
+        *(radar_visits.open_visit(link, visitor, ip="", user_agent="", now=now) for _ in range(4))
+    )  # each its own transaction
+    assert await RadarVisit.filter(radar_id=radar.id).count() == 4
+    openings = await TimelineEvent.filter(external_userid=company.ids["c1"], type=timeline.RADAR_OPENED)
+    first = await RadarVisit.filter(radar_id=radar.id).order_by("id").first()
+    assert [e.payload["visit_id"] for e in openings] == [first.id]
+    assert await RadarAlert.filter(external_userid=company.ids["c1"]).count() == 1

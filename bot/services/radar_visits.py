@@ -4,6 +4,7 @@ beacons themselves: bot.services.radar_beacons)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from bot.models import Customer, Member, Radar, RadarVisit, RadarVisitor
 from bot.services import radar_cache, radar_effects, radar_visitors
 from bot.services.radar_links import LinkSigner, RadarLink
 from bot.services.radar_visitors import Known
-from bot.store.group_commit import GroupCommit, lock_for_write
+from bot.store.group_commit import GroupCommit, lock_for_write, parallel_bursts
 from bot.wecom.client import WeComClient
 from bot.wecom.errors import WeComError
 
@@ -110,7 +111,7 @@ Pending = tuple[NewVisit, Radar, list[int], str | None]
 
 def visit_writer() -> GroupCommit[Pending]:
     """The server's group commit for visits: page opens arriving together share one transaction."""
-    return GroupCommit(write_visits, name="radar-visits", max_batch=500)
+    return GroupCommit(write_visits, name="radar-visits", max_batch=500, concurrency=parallel_bursts())
 
 
 _COLUMNS = (
@@ -135,6 +136,8 @@ async def write_visits(new: list[Pending]) -> list[bool]:
                 visit.external_userid = visitor.external_userid
             recorded.append(visitor is not None)
         kept = [item for item, ok in zip(new, recorded, strict=True) if ok]
+        if dialect == "postgres":
+            await _lock_customers(connection, kept)
         rows = []
         for (visit, _, parent_path, _), id in zip(
             kept, await _allocate_ids(connection, dialect, len(kept)), strict=True
@@ -148,6 +151,24 @@ async def write_visits(new: list[Pending]) -> list[bool]:
                 [(visit, radar, visit.opened_at) for visit, radar, _, _ in kept], using_db=connection
             )
     return recorded
+
+
+async def _lock_customers(connection: BaseDBAsyncClient, new: list[Pending]) -> None:
+    """PostgreSQL: hold a transaction lock per (radar, customer) of the burst until it commits, so bursts
+    written at once (other connections, other server processes) that open the same radar for the same
+    customer take turns, and the later one sees the earlier one's visit and alert: one first visit, one
+    alert per window. Locks are taken in one order everywhere, so two bursts never wait on each other."""
+    keys = {f"{radar.id}:{visit.external_userid}" for visit, radar, _, _ in new if visit.external_userid}
+    if keys:
+        hashes = sorted(
+            {
+                int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
+                for k in keys
+            }
+        )
+        await connection.execute_query(
+            "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key", [hashes]
+        )
 
 
 async def _allocate_ids(connection: BaseDBAsyncClient, dialect: str, count: int) -> list[int]:
