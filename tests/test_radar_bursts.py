@@ -180,8 +180,8 @@ async def test_an_edit_or_a_deletion_shows_on_the_very_next_open(company):
 
 
 async def test_bursts_written_at_once_still_record_one_first_visit(company):
-    """On PostgreSQL bursts commit side by side (several connections, several server processes): four
-    bursts opening one radar for one customer at once still make one opening and one alert."""
+    """Several server processes commit their bursts side by side: four bursts opening one radar for one
+    customer at once still make one opening and one alert."""
     app = company.client.app
     radar = await make_radar(app)
     now = datetime.now(UTC)

@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 
 from bot.models import Radar, TimelineEvent
 from bot.services import radar_cache, radar_effects
-from bot.store.group_commit import GroupCommit, lock_for_write, parallel_bursts
+from bot.store.group_commit import GroupCommit, lock_for_write
 
 OPEN, HEARTBEAT, HIDDEN, CLOSE, PROGRESS, SHARE = "open", "heartbeat", "hidden", "close", "progress", "share"
 EVENTS = frozenset({OPEN, HEARTBEAT, HIDDEN, CLOSE, PROGRESS, SHARE})
@@ -82,7 +82,7 @@ class BeaconWriter:
     def __init__(self, heartbeat_seconds: int, *, max_batch: int = 2000):
         self.heartbeat_seconds = heartbeat_seconds
         self._writer: GroupCommit[Beacon] = GroupCommit(
-            self._write, name="radar-beacons", max_batch=max_batch, concurrency=parallel_bursts()
+            self._write, name="radar-beacons", max_batch=max_batch
         )
 
     async def start(self) -> None:

@@ -17,7 +17,7 @@ from bot.models import Customer, Member, Radar, RadarVisit, RadarVisitor
 from bot.services import radar_cache, radar_effects, radar_visitors
 from bot.services.radar_links import LinkSigner, RadarLink
 from bot.services.radar_visitors import Known
-from bot.store.group_commit import GroupCommit, lock_for_write, parallel_bursts
+from bot.store.group_commit import GroupCommit, lock_for_write
 from bot.wecom.client import WeComClient
 from bot.wecom.errors import WeComError
 
@@ -111,7 +111,7 @@ Pending = tuple[NewVisit, Radar, list[int], str | None]
 
 def visit_writer() -> GroupCommit[Pending]:
     """The server's group commit for visits: page opens arriving together share one transaction."""
-    return GroupCommit(write_visits, name="radar-visits", max_batch=500, concurrency=parallel_bursts())
+    return GroupCommit(write_visits, name="radar-visits", max_batch=500)
 
 
 _COLUMNS = (
@@ -155,9 +155,9 @@ async def write_visits(new: list[Pending]) -> list[bool]:
 
 async def _lock_customers(connection: BaseDBAsyncClient, new: list[Pending]) -> None:
     """PostgreSQL: hold a transaction lock per (radar, customer) of the burst until it commits, so bursts
-    written at once (other connections, other server processes) that open the same radar for the same
-    customer take turns, and the later one sees the earlier one's visit and alert: one first visit, one
-    alert per window. Locks are taken in one order everywhere, so two bursts never wait on each other."""
+    committed side by side (by other server processes) that open the same radar for the same customer
+    take turns, and the later one sees the earlier one's visit and alert: one first visit, one alert per
+    window. Every burst takes its locks in one order, so two bursts never deadlock."""
     keys = {f"{radar.id}:{visit.external_userid}" for visit, radar, _, _ in new if visit.external_userid}
     if keys:
         hashes = sorted(

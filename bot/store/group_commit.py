@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from tortoise import connections
-
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -24,10 +22,7 @@ class _Pending(Generic[T]):
 class GroupCommit(Generic[T]):
     """Every request waiting while a burst is written joins the next one. `write` gets the burst's items
     and returns one result per item (or None); a caller's `submit()` returns its result only after
-    `write` returned, so what it acknowledges is committed. A failed write fails the whole burst.
-
-    With `concurrency` above 1, that many bursts are written at once (on separate connections: see
-    parallel_bursts); `write` must then be safe against itself (row or advisory locks)."""
+    `write` returned, so what it acknowledges is committed. A failed write fails the whole burst."""
 
     def __init__(
         self,
@@ -35,12 +30,10 @@ class GroupCommit(Generic[T]):
         *,
         name: str,
         max_batch: int = 500,
-        concurrency: int = 1,
     ):
         self._write = write
         self.name = name
         self.max_batch = max_batch
-        self.concurrency = concurrency
         self._queue: list[_Pending[T]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -71,8 +64,6 @@ class GroupCommit(Generic[T]):
         return await done
 
     async def _run(self) -> None:
-        slots = asyncio.Semaphore(self.concurrency)
-        writing: set[asyncio.Task] = set()
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -84,14 +75,9 @@ class GroupCommit(Generic[T]):
                 if len(self._queue) == waiting:
                     break
             while self._queue:
-                # Wait for a free slot first: what arrives meanwhile joins this burst.
-                await slots.acquire()
                 batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-                task = asyncio.create_task(self._commit(batch))
-                task.add_done_callback(lambda done: (writing.discard(done), slots.release()))
-                writing.add(task)
+                await self._commit(batch)
             if self._closing:
-                await asyncio.gather(*writing)
                 return
 
     async def _commit(self, batch: list[_Pending[T]]) -> None:
@@ -115,10 +101,3 @@ async def lock_for_write(connection: Any, table: str) -> None:
     locks the rows read instead (SELECT ... FOR UPDATE)."""
     if connection.capabilities.dialect == "sqlite":
         await connection.execute_query(f"UPDATE {table} SET id = id WHERE 0")
-
-
-def parallel_bursts() -> int:
-    """How many bursts a writer may commit at once: PostgreSQL commits transactions of separate pool
-    connections side by side, so a burst need not wait for the last one's commit; SQLite has one writer
-    (and tortoise one connection), where a second burst would only queue behind the first."""
-    return 3 if connections.get("default").capabilities.dialect == "postgres" else 1
