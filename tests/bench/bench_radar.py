@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
@@ -174,15 +175,17 @@ async def run(args: argparse.Namespace) -> None:
                     plan = make(args.requests)
                     for name in (BARE, OURS):  # the same requests to both, one after the other
                         proc, base = procs[name]
-                        cpu_before = cpu_seconds(proc.pid)
+                        cpu_before, db_before = cpu_seconds(proc.pid), postgres_cpu_seconds()
                         elapsed, latencies, failures = await load_run(base, plan, args.connections)
                         cpu_us = (cpu_seconds(proc.pid) - cpu_before) / len(latencies) * 1e6
+                        db_us = (postgres_cpu_seconds() - db_before) / len(latencies) * 1e6
                         row = (
                             len(latencies) / elapsed,
                             pct(latencies, 0.5),
                             pct(latencies, 0.99),
                             cpu_us,
                             failures,
+                            db_us,
                         )
                         results.setdefault((workload, name), []).append(row)
             rss = {name: peak_rss_mb(proc.pid) for name, (proc, _) in procs.items()}
@@ -211,13 +214,30 @@ async def run(args: argparse.Namespace) -> None:
         bare_rows, our_rows = results[(workload, BARE)], results[(workload, OURS)]
         base_rate = sorted(bare_rows)[len(bare_rows) // 2][0]
         for name, rows in ((BARE, bare_rows), (OURS, our_rows)):
-            rate, p50, p99, cpu_us, _ = sorted(rows)[len(rows) // 2]
+            rate, p50, p99, cpu_us, _, db_us = sorted(rows)[len(rows) // 2]
             failures = sum(r[4] for r in rows)
             figures = f"{rate:>12.0f}{p50:>12.2f}{p99:>12.2f}{cpu_us:>12.0f}{rss[name]:>12.1f}{failures:>12}"
             print(f"  {name:<32}{figures}{rate / base_rate:>12.0%}")
         ratios = [ours[0] / bare[0] for bare, ours in zip(bare_rows, our_rows, strict=True)]
         print("  ratio per round: " + ", ".join(f"{r:.0%}" for r in ratios))
+        if args.database_url:
+            db_us = sorted(our_rows)[len(our_rows) // 2][5]
+            print(
+                f"  CPU of the local PostgreSQL server's processes per request of scrm serve: {db_us:.0f} us"
+            )
     print(f"visits stored: {visits} (expected {expected_visits}); visits with a beacon: {beaconed}")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every process named postgres this machine shows (the server and its backends)."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                total += cpu_seconds(int(comm.parent.name))
+        except (OSError, ValueError):  # gone meanwhile
+            pass
+    return total
 
 
 async def count_stored(env: dict) -> tuple[int, int]:
