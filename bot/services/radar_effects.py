@@ -60,8 +60,9 @@ async def opened_many(
     # The earliest visit is the first one, even when two are recorded at once.
     _, rows = await connection.execute_query(_sql(dialect, _FIRSTS), _lists(dialect, radar_ids, customers))
     firsts = {(radar_id, customer): first for radar_id, customer, first in map(tuple, rows)}
+    staff = sorted({visit.userid for visit, _, _ in mine})
     _, rows = await connection.execute_query(
-        _sql(dialect, _HEARD), [*_lists(dialect, radar_ids, customers), since]
+        _sql(dialect, _HEARD), [*_lists(dialect, radar_ids, customers, staff), since]
     )
     heard = [(*row[:3], _datetime(row[3])) for row in map(tuple, rows)]
     events: list[TimelineEvent] = []
@@ -137,18 +138,20 @@ _FIRSTS = (
     "SELECT radar_id, external_userid, MIN(id) FROM radar_visit WHERE radar_id {ids} "
     "AND external_userid {customers} GROUP BY radar_id, external_userid"
 )
-_HEARD = (
+_HEARD = (  # by the alert index's leading columns (userid, external_userid, radar_id, created_at)
     "SELECT userid, external_userid, radar_id, created_at FROM radar_alert WHERE notify "
-    "AND radar_id {ids} AND external_userid {customers} AND created_at > {since}"
+    "AND radar_id {ids} AND external_userid {customers} AND userid {staff} AND created_at > {since}"
 )
 
 
 @functools.lru_cache(maxsize=8)
 def _sql(dialect: str, template: str) -> str:
     if dialect == "postgres":
-        return template.format(ids="= ANY($1::bigint[])", customers="= ANY($2::text[])", since="$3")
+        return template.format(
+            ids="= ANY($1::bigint[])", customers="= ANY($2::text[])", staff="= ANY($3::text[])", since="$4"
+        )
     inlist = "IN (SELECT value FROM json_each(?))"
-    return template.format(ids=inlist, customers=inlist, since="?")
+    return template.format(ids=inlist, customers=inlist, staff=inlist, since="?")
 
 
 def _lists(dialect: str, *lists: list) -> list:
