@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import logging
@@ -14,6 +13,7 @@ from tortoise import connections
 from tortoise.functions import Count
 
 from bot.models import InboxEvent
+from bot.store.group_commit import GroupCommit
 from bot.wecom.events import Event
 
 log = logging.getLogger(__name__)
@@ -46,40 +46,27 @@ def _insert_sql(dialect: str, rows: int) -> str:
     )
 
 
-@dataclass
-class _Pending:
-    row: tuple
-    done: asyncio.Future
-
-
 class InboxWriter:
-    """Stores events in batches: every request waiting while a batch commits joins the next one.
+    """Stores events in batches (group commit, bot.store.group_commit): every request waiting while a batch
+    commits joins the next one.
 
     A caller's `store()` returns only after the transaction holding its row has committed, so an
-    acknowledged callback is never lost; concurrent callbacks share one commit (group commit).
+    acknowledged callback is never lost; concurrent callbacks share one commit.
     """
 
     def __init__(self, *, max_batch: int = 500, on_stored: Callable[[], None] | None = None):
-        self.max_batch = max_batch
         self.on_stored = on_stored
-        self._queue: list[_Pending] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._closing = False
+        self._writer: GroupCommit[tuple] = GroupCommit(self._commit, name="inbox-writer", max_batch=max_batch)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="inbox-writer")
+        await self._writer.start()
 
     async def stop(self) -> None:
-        self._closing = True
-        self._wake.set()
-        if self._task:
-            await self._task
-            self._task = None
+        await self._writer.stop()
 
     async def store(self, event: Event, plaintext: str) -> None:
         """Persist one event (duplicates of a stored plaintext are ignored); raises if the write failed."""
-        if self._closing or self._task is None:
+        if not self._writer.running:
             raise RuntimeError("inbox writer is not running")
         row = (
             dedup_key(plaintext),
@@ -89,49 +76,19 @@ class InboxWriter:
             event.create_time,
             plaintext,
         )
-        done = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(row, done))
-        self._wake.set()
-        await done
+        await self._writer.submit(row)
 
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            # Requests the loop has already read are a turn or two from joining: let them, so one
-            # commit serves the burst instead of the first request alone.
-            for _ in range(3):
-                waiting = len(self._queue)
-                await asyncio.sleep(0)
-                if len(self._queue) == waiting:
-                    break
-            while self._queue:
-                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-                await self._commit(batch)
-            if self._closing:
-                return
-
-    async def _commit(self, batch: list[_Pending]) -> None:
+    async def _commit(self, rows: list[tuple]) -> None:
         unique: dict[str, tuple] = {}
-        for pending in batch:  # first occurrence wins: ids follow arrival order
-            unique.setdefault(pending.row[0], pending.row)
-        try:
-            connection = connections.get("default")
-            dialect = connection.capabilities.dialect
-            # One timestamp per batch, encoded once (SQLite's adapter would format it for every row).
-            now = utcnow()
-            stamp = now if dialect == "postgres" else now.isoformat(" ")
-            values = [value for row in unique.values() for value in (*row, stamp, stamp)]
-            await connection.execute_query(_insert_sql(dialect, len(unique)), values)
-        except Exception as exc:
-            log.error("inbox write of %d event(s) failed: %s", len(batch), exc)
-            for pending in batch:
-                if not pending.done.done():
-                    pending.done.set_exception(exc)
-            return
-        for pending in batch:
-            if not pending.done.done():
-                pending.done.set_result(None)
+        for row in rows:  # first occurrence wins: ids follow arrival order
+            unique.setdefault(row[0], row)
+        connection = connections.get("default")
+        dialect = connection.capabilities.dialect
+        # One timestamp per batch, encoded once (SQLite's adapter would format it for every row).
+        now = utcnow()
+        stamp = now if dialect == "postgres" else now.isoformat(" ")
+        values = [value for row in unique.values() for value in (*row, stamp, stamp)]
+        await connection.execute_query(_insert_sql(dialect, len(unique)), values)
         if self.on_stored:
             self.on_stored()
 

@@ -54,7 +54,7 @@ class LinkSigner:
     def __init__(self, key: bytes, max_age_days: int):
         if len(key) < 32:
             raise ValueError("a radar link key needs at least 32 bytes")
-        self._key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per MAC: the key is hashed once
         self.max_age = max_age_days * _DAY
 
     @classmethod
@@ -110,4 +110,6 @@ class LinkSigner:
         return value if hmac.compare_digest(mac, self._mac(kind + ":" + value)) else None
 
     def _mac(self, body: str) -> str:
-        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+        mac = self._keyed.copy()
+        mac.update(body.encode())
+        return _b64(mac.digest())

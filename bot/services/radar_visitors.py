@@ -3,10 +3,13 @@ and mapped to a customer by unionid, by what WeCom says, or by the link's recipi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import ClientSession
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from yarl import URL
 
@@ -97,16 +100,51 @@ def _fallback(openid: str, recipient: str) -> str:
     return "" if openid.startswith("member:") else recipient
 
 
-async def known(visitor_id: int, recipient: str) -> RadarVisitor | None:
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A visitor as a page open reads them (the RadarVisitor fields it needs, without a model to build)."""
+
+    id: int
+    openid: str
+    external_userid: str
+
+
+async def known(visitor_id: int, recipient: str) -> Known | None:
     """A visitor remembered by their cookie; an unmapped one takes the link's recipient, as after OAuth."""
-    visitor = await RadarVisitor.get_or_none(id=visitor_id)
-    if visitor is not None and not visitor.external_userid and _fallback(visitor.openid, recipient):
-        visitor.external_userid = recipient
-        await visitor.save(update_fields=["external_userid"])
-    return visitor
+    return (await known_many(connections.get("default"), [(visitor_id, recipient)]))[0]
 
 
-def cookie_for(signer: LinkSigner, visitor: RadarVisitor) -> str:
+async def known_many(connection: BaseDBAsyncClient, cookies: list[tuple[int, str]]) -> list[Known | None]:
+    """known() for (visitor id, link recipient) pairs read together (one SELECT), in order, as if one by
+    one: the first pair that maps a visitor maps it for the pairs after it."""
+    dialect = connection.capabilities.dialect
+    ids = sorted({visitor_id for visitor_id, _ in cookies})
+    if dialect == "postgres":
+        sql, params = f"{_SELECT_VISITORS} WHERE id = ANY($1::bigint[])", [ids]
+    else:
+        sql, params = f"{_SELECT_VISITORS} WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
+    _, rows = await connection.execute_query(sql, params)
+    visitors = {row[0]: Known(*tuple(row)) for row in rows}
+    found: list[Known | None] = []
+    mapped: list[list] = []
+    for visitor_id, recipient in cookies:
+        visitor = visitors.get(visitor_id)
+        if visitor is not None and not visitor.external_userid and _fallback(visitor.openid, recipient):
+            visitor = visitors[visitor_id] = Known(visitor.id, visitor.openid, recipient)
+            mapped.append([recipient, visitor.id])
+        found.append(visitor)
+    if mapped:
+        mark = ("$1", "$2") if dialect == "postgres" else ("?", "?")
+        await connection.execute_many(
+            f"UPDATE radar_visitor SET external_userid = {mark[0]} WHERE id = {mark[1]}", mapped
+        )
+    return found
+
+
+_SELECT_VISITORS = "SELECT id, openid, external_userid FROM radar_visitor"
+
+
+def cookie_for(signer: LinkSigner, visitor: RadarVisitor | Known) -> str:
     return signer.seal(COOKIE_KIND, str(visitor.id))
 
 

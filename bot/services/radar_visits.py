@@ -1,26 +1,28 @@
-"""Radar visits: opening a radar page (level, source path, channel) and the beacons that follow it
-(viewing time, reading progress, shares), clamped by the server so no client can inflate them."""
+"""Radar visits: opening a radar page (level, source path, channel), and the key its beacons carry (the
+beacons themselves: bot.services.radar_beacons)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from tortoise.expressions import F
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from bot.models import Customer, Member, Radar, RadarVisit, RadarVisitor
-from bot.services import radar_effects
+from bot.services import radar_cache, radar_effects, radar_visitors
 from bot.services.radar_links import LinkSigner, RadarLink
+from bot.services.radar_visitors import Known
+from bot.store.group_commit import GroupCommit, lock_for_write
 from bot.wecom.client import WeComClient
 from bot.wecom.errors import WeComError
 
 log = logging.getLogger(__name__)
 
-OPEN, HEARTBEAT, HIDDEN, CLOSE, PROGRESS, SHARE = "open", "heartbeat", "hidden", "close", "progress", "share"
-EVENTS = frozenset({OPEN, HEARTBEAT, HIDDEN, CLOSE, PROGRESS, SHARE})
 VISIT_KIND = "visit"
 
 OK, GONE, FRIENDS_ONLY = "ok", "gone", "friends_only"
@@ -33,51 +35,180 @@ class Opened:
 
     outcome: str
     radar: Radar | None = None
-    visit: RadarVisit | None = None
+    visit: NewVisit | None = None
 
 
 async def open_visit(
-    link: RadarLink, visitor: RadarVisitor, *, ip: str, user_agent: str, now: datetime
-) -> Opened:
-    radar = await Radar.get_or_none(id=link.radar_id)
+    link: RadarLink,
+    visitor: RadarVisitor | Known | int,
+    *,
+    ip: str,
+    user_agent: str,
+    now: datetime,
+    writer: GroupCommit[Pending] | None = None,
+) -> Opened | None:
+    """Record the visit (through `writer`, the server's group commit, when given) and set off its effects;
+    returns once both are committed. `visitor` may be the id a cookie names, read with the visit's burst
+    (no query of its own on the page's path): None then says there is no such visitor."""
+    radar = await radar_cache.radar(link.radar_id)
     if radar is None or radar.deleted_at is not None:
         return Opened(GONE, radar)
-    external_userid = visitor.external_userid
+    if isinstance(visitor, int) and radar.friends_only:  # whether they are a friend needs them now
+        visitor = await radar_visitors.known(visitor, link.recipient)
+        if visitor is None:
+            return None
+    if isinstance(visitor, int):
+        visitor_id, external_userid, recipient = visitor, "", link.recipient
+    else:
+        visitor_id, external_userid, recipient = visitor.id, visitor.external_userid, None
     if radar.friends_only and not (
         external_userid and await Customer.exists(external_userid=external_userid, lost=False)
     ):
         return Opened(FRIENDS_ONLY, radar)
-    parent = await _parent(link, radar, visitor)
-    visit = await RadarVisit.create(
-        radar=radar,
-        visitor=visitor,
+    parent = await _parent(link, radar, visitor_id)
+    visit = NewVisit(
+        radar_id=radar.id,
+        visitor_id=visitor_id,
         external_userid=external_userid,
         userid=link.userid,
-        parent=parent,
+        parent_id=parent.id if parent else None,
         level=parent.level + 1 if parent else 1,
         channel="share" if parent else "staff",
         opened_at=now,
         ip=ip[:64],
         user_agent=user_agent[:256],
     )
-    visit.path = [*(parent.path if parent else []), visit.id]
-    await RadarVisit.filter(id=visit.id).update(path=visit.path)
-    await radar_effects.opened(visit, radar, now)
-    return Opened(OK, radar, visit)
+    new = (visit, radar, parent.path if parent else [], recipient)
+    if writer is not None:
+        recorded = await writer.submit(new)
+    else:
+        [recorded] = await write_visits([new])
+    return Opened(OK, radar, visit) if recorded else None
 
 
-async def _parent(link: RadarLink, radar: Radar, visitor: RadarVisitor) -> RadarVisit | None:
+@dataclass(slots=True, kw_only=True)
+class NewVisit:
+    """A visit being recorded: a RadarVisit's columns, without a model to build on every page open. The
+    writer gives it its id and path."""
+
+    radar_id: int
+    visitor_id: int
+    external_userid: str
+    userid: str
+    parent_id: int | None
+    level: int
+    channel: str
+    opened_at: datetime
+    ip: str
+    user_agent: str
+    id: int = 0
+    path: list[int] = field(default_factory=list)
+
+
+# the visit, its radar, its parent's path, and the link's recipient when the visitor is still to be read
+Pending = tuple[NewVisit, Radar, list[int], str | None]
+
+
+def visit_writer() -> GroupCommit[Pending]:
+    """The server's group commit for visits: page opens arriving together share one transaction."""
+    return GroupCommit(write_visits, name="radar-visits", max_batch=500)
+
+
+_COLUMNS = (
+    "id", "radar_id", "visitor_id", "external_userid", "userid", "parent_id", "level", "path", "channel",
+    "opened_at", "ip", "user_agent", "duration", "progress", "shares",
+)  # fmt: skip
+
+
+async def write_visits(new: list[Pending]) -> list[bool]:
+    """Read the visitors still to be read, insert the visits with their ids and source paths in one
+    statement, then their effects (radar_effects.opened_many), all in one transaction. False for a visit
+    whose visitor does not exist (nothing recorded)."""
+    async with in_transaction() as connection:
+        dialect = connection.capabilities.dialect
+        await lock_for_write(connection, "radar_visit")
+        unread = [(visit.visitor_id, recipient) for visit, _, _, recipient in new if recipient is not None]
+        visitors = iter(await radar_visitors.known_many(connection, unread) if unread else [])
+        recorded: list[bool] = []
+        for visit, _, _, recipient in new:
+            visitor = next(visitors) if recipient is not None else visit
+            if visitor is not None:
+                visit.external_userid = visitor.external_userid
+            recorded.append(visitor is not None)
+        kept = [item for item, ok in zip(new, recorded, strict=True) if ok]
+        if dialect == "postgres":
+            await _lock_customers(connection, kept)
+        rows = []
+        for (visit, _, parent_path, _), id in zip(
+            kept, await _allocate_ids(connection, dialect, len(kept)), strict=True
+        ):
+            visit.id, visit.path = id, [*parent_path, id]
+            rows.append([getattr(visit, c) for c in _COLUMNS[:7]] + [json.dumps(visit.path)]
+                        + [getattr(visit, c) for c in _COLUMNS[8:12]] + [0, 0, 0])  # fmt: skip
+        if rows:
+            await connection.execute_many(_insert_sql(dialect), rows)
+            await radar_effects.opened_many(
+                [(visit, radar, visit.opened_at) for visit, radar, _, _ in kept], using_db=connection
+            )
+    return recorded
+
+
+async def _lock_customers(connection: BaseDBAsyncClient, new: list[Pending]) -> None:
+    """PostgreSQL: hold a transaction lock per (radar, customer) of the burst until it commits, so bursts
+    committed side by side (by other server processes) that open the same radar for the same customer
+    take turns, and the later one sees the earlier one's visit and alert: one first visit, one alert per
+    window. Every burst takes its locks in one order, so two bursts never deadlock."""
+    keys = {f"{radar.id}:{visit.external_userid}" for visit, radar, _, _ in new if visit.external_userid}
+    if keys:
+        hashes = sorted(
+            {
+                int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
+                for k in keys
+            }
+        )
+        await connection.execute_query(
+            "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key", [hashes]
+        )
+
+
+async def _allocate_ids(connection: BaseDBAsyncClient, dialect: str, count: int) -> list[int]:
+    """Ids for new visits, known before the insert so that each row carries its whole path at once."""
+    if dialect == "postgres":  # the sequence hands out ids no other transaction gets, committed or not
+        _, rows = await connection.execute_query(
+            "SELECT nextval(pg_get_serial_sequence('radar_visit', 'id')) FROM generate_series(1, $1)", [count]
+        )
+        return sorted(row[0] for row in rows)
+    # SQLite: the burst holds the write lock (lock_for_write), so no other process inserts between reading
+    # the last id and our insert; AUTOINCREMENT never reuses an id, so ask its sequence too.
+    _, rows = await connection.execute_query(
+        "SELECT MAX(n) FROM (SELECT MAX(id) AS n FROM radar_visit "
+        "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'radar_visit')"
+    )
+    last = rows[0][0] or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+@functools.lru_cache(maxsize=4)
+def _insert_sql(dialect: str) -> str:
+    if dialect == "postgres":
+        marks = ", ".join(f"${i}" for i in range(1, len(_COLUMNS) + 1))
+    else:
+        marks = ", ".join("?" * len(_COLUMNS))
+    return f"INSERT INTO radar_visit ({', '.join(_COLUMNS)}) VALUES ({marks})"
+
+
+async def _parent(link: RadarLink, radar: Radar, visitor_id: int) -> RadarVisit | None:
     """The visit whose visitor shared this link. Opening one's own shared link (a reload in WeChat, where
     the address bar holds it) is opening the link one got oneself, not a share to oneself."""
     if link.parent_visit is None:
         return None
     parent = await RadarVisit.get_or_none(id=link.parent_visit, radar_id=radar.id)
-    while parent is not None and parent.visitor_id == visitor.id:
+    while parent is not None and parent.visitor_id == visitor_id:
         parent = await RadarVisit.get_or_none(id=parent.parent_id) if parent.parent_id else None
     return parent
 
 
-def visit_key(signer: LinkSigner, visit: RadarVisit) -> str:
+def visit_key(signer: LinkSigner, visit: RadarVisit | NewVisit) -> str:
     """What the page's beacons carry: the visit and its visitor, sealed so no other visit can be named."""
     return signer.seal(VISIT_KIND, f"{visit.id}-{visit.visitor_id}")
 
@@ -87,75 +218,6 @@ def read_visit_key(signer: LinkSigner, key: str) -> tuple[int, int] | None:
     value = signer.unseal(VISIT_KIND, key)
     visit_id, _, visitor_id = (value or "").partition("-")
     return (int(visit_id), int(visitor_id)) if visit_id.isdigit() and visitor_id.isdigit() else None
-
-
-async def record_beacon(
-    visit_id: int, event: str, value: int, *, now: datetime, heartbeat_seconds: int
-) -> bool:
-    """Apply one beacon; False when the visit does not exist. Viewing time grows by at most the wall time
-    since the last beacon and at most one heartbeat, never beyond now - opened_at; progress only grows,
-    within 0-100. A link radar has neither (the seed: only its click counts)."""
-    visit = await RadarVisit.get_or_none(id=visit_id).select_related("radar")
-    if visit is None:
-        return False
-    radar = visit.radar
-    if event == SHARE:
-        await RadarVisit.filter(id=visit.id).update(shares=F("shares") + 1)
-        visit.shares += 1
-        await radar_effects.shared(visit, radar, now)
-        return True
-    if radar.type == Radar.LINK:
-        return True
-    if event == PROGRESS:
-        await _progress(visit, radar, max(0, min(100, value)), now)
-    else:
-        await _time(visit, event, now, heartbeat_seconds)
-    return True
-
-
-async def _progress(visit: RadarVisit, radar: Radar, value: int, now: datetime) -> None:
-    before = visit.progress
-    # conditional on the stored value, so two racing beacons can never move it back
-    if value > before and await RadarVisit.filter(id=visit.id, progress__lt=value).update(progress=value):
-        visit.progress = value
-        await radar_effects.progressed(visit, radar, before, now)
-
-
-async def _time(visit: RadarVisit, event: str, now: datetime, heartbeat_seconds: int) -> None:
-    changes: dict = {"last_beacon_at": now}
-    if event != OPEN:  # open (page shown again) starts a visible stretch, it does not end one
-        since = visit.last_beacon_at or visit.opened_at
-        gained = max(0, min(round((now - since).total_seconds()), heartbeat_seconds))
-        ceiling = max(0, int((now - visit.opened_at).total_seconds()))
-        changes["duration"] = max(visit.duration, min(visit.duration + gained, ceiling))
-    if event == CLOSE:
-        changes["closed_at"] = now
-    # only if no other beacon moved the clock meanwhile: one of two racing beacons counts, never both
-    same = (
-        {"last_beacon_at": visit.last_beacon_at} if visit.last_beacon_at else {"last_beacon_at__isnull": True}
-    )
-    await RadarVisit.filter(id=visit.id, **same).update(**changes)
-
-
-class BeaconLimiter:
-    """At most `per_minute` beacons per key (a visitor, an IP address) in each clock minute. In-process:
-    every server process counts on its own, so N processes let through up to N times the limit."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
-        self.per_minute = per_minute
-        self._clock = clock
-        self._window = -1
-        self._counts: dict[str, int] = {}
-
-    def allow(self, *keys: str) -> bool:
-        window = int(self._clock() // 60)
-        if window != self._window:  # a new minute: forget the last one wholesale, so memory stays small
-            self._window, self._counts = window, {}
-        if any(self._counts.get(key, 0) >= self.per_minute for key in keys):
-            return False
-        for key in keys:
-            self._counts[key] = self._counts.get(key, 0) + 1
-        return True
 
 
 async def advisor(wecom: WeComClient, userid: str) -> dict[str, str]:

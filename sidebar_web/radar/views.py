@@ -11,16 +11,38 @@ from aiohttp import web
 
 from bot.appkeys import HTTP, SETTINGS, WECOM
 from bot.models import Radar
-from bot.services import radar_files, radar_visitors, radar_visits
+from bot.services import radar_beacons, radar_files, radar_visitors, radar_visits
+from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
 from bot.services.radar_links import BadLink, LinkSigner, RadarLink
-from bot.services.radar_visits import BeaconLimiter
+from bot.store.group_commit import GroupCommit
 from bot.wecom.errors import InvalidCode, WeComError
+from sidebar_web.radar.pages import ContentPages
 from sidebar_web.render import render
 
 log = logging.getLogger(__name__)
 
+
+class StaticUrls:
+    """Versioned static URLs, worked out once per file: aiohttp hashes the whole file on every url_for
+    (pdf.js's worker is over a megabyte), and the files ship with the package, unchanged while it runs."""
+
+    def __init__(self, router: web.UrlDispatcher):
+        self._router = router
+        self._urls: dict[str, str] = {}
+
+    def __call__(self, filename: str) -> str:
+        url = self._urls.get(filename)
+        if url is None:
+            url = self._urls[filename] = str(self._router["static"].url_for(filename=filename))
+        return url
+
+
 SIGNER = web.AppKey("radar_signer", LinkSigner)
+STATIC = web.AppKey("radar_static_urls", StaticUrls)
+PAGES = web.AppKey("radar_content_pages", ContentPages)
 LIMITER = web.AppKey("radar_beacon_limiter", BeaconLimiter)
+BEACONS = web.AppKey("radar_beacon_writer", BeaconWriter)
+VISITS = web.AppKey("radar_visit_writer", GroupCommit)
 COOKIE = "scrm_radar"
 _YEAR = 365 * 86400
 BAD_LINK = "这个链接无效或已过期，请向您的顾问重新索取。"
@@ -36,20 +58,18 @@ async def radar_page(request: web.Request) -> web.StreamResponse:
         log.info("radar link refused: %s", exc.reason)
         raise web.HTTPBadRequest(text=BAD_LINK) from None
     now = datetime.now(UTC)
+    where = {"ip": request.remote or "", "user_agent": request.headers.get("User-Agent", ""), "now": now}
+    # A cookie's visitor is read with the visit's burst; one we do not know goes through OAuth.
     visitor_id = radar_visitors.visitor_id_in(signer, request.cookies.get(COOKIE))
-    visitor = await radar_visitors.known(visitor_id, link.recipient) if visitor_id else None
-    new_cookie = visitor is None
-    if visitor is None:
+    opened = None
+    if visitor_id:
+        opened = await radar_visits.open_visit(link, visitor_id, **where, writer=app[VISITS])
+    visitor = None
+    if opened is None:
         visitor = await _visitor_from_oauth(request, link, token, now)
-    opened = await radar_visits.open_visit(
-        link,
-        visitor,
-        ip=request.remote or "",
-        user_agent=request.headers.get("User-Agent", ""),
-        now=now,
-    )
+        opened = await radar_visits.open_visit(link, visitor, **where, writer=app[VISITS])
     response = await _page(request, link, opened)
-    if new_cookie:
+    if visitor is not None:
         response.set_cookie(
             COOKIE,
             radar_visitors.cookie_for(signer, visitor),
@@ -100,7 +120,7 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
     app = request.app
     settings, signer = app[SETTINGS], app[SIGNER]
     radar = opened.radar
-    context = {"radar": radar, "url": app.router}
+    context = {"radar": radar, "url": app.router, "static": app[STATIC]}
     if opened.outcome == radar_visits.GONE:
         return render("radar/gone.html", context, status=410)
     if opened.outcome == radar_visits.FRIENDS_ONLY:
@@ -111,21 +131,27 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
         target = radar.link_url if radar.link_url.startswith(("https://", "http://")) else ""
         return render("radar/link.html", {**context, "target": target})
     shared = signer.sign(link.shared_from(visit.id))
-    context.update(
+    html = app[PAGES].render(
+        radar,
+        "MicroMessenger" in request.headers.get("User-Agent", ""),
+        lambda: {
+            **context,
+            "beacon_url": str(app.router["radar_beacon"].url_for()),
+            "media_url": radar_files.media_path(radar.file),
+            "heartbeat": settings.radar.heartbeat_seconds,
+        },
         visit_key=radar_visits.visit_key(signer, visit),
         share_url=settings.public_url + str(app.router["radar_page"].url_for(token=shared)),
-        media_url=radar_files.media_path(radar.file),
-        heartbeat=settings.radar.heartbeat_seconds,
-        in_wechat="MicroMessenger" in request.headers.get("User-Agent", ""),
     )
-    return render("radar/page.html", context)
+    return web.Response(text=html, content_type="text/html")
 
 
 async def beacon(request: web.Request) -> web.Response:
-    """navigator.sendBeacon posts here (form-encoded k, e, v). A key we did not sign is ignored (204)."""
+    """navigator.sendBeacon posts here (form-encoded k, e, v). A key we did not sign is ignored (204); a
+    genuine one is answered once its beacon is committed."""
     form = await request.post()
     event = str(form.get("e", ""))
-    if event not in radar_visits.EVENTS:
+    if event not in radar_beacons.EVENTS:
         raise web.HTTPBadRequest(text="未知的事件")
     try:
         value = int(str(form.get("v") or 0))
@@ -136,11 +162,5 @@ async def beacon(request: web.Request) -> web.Response:
     if not request.app[LIMITER].allow(*keys):
         raise web.HTTPTooManyRequests(text="操作太频繁，请稍后再试")
     if ids is not None:
-        await radar_visits.record_beacon(
-            ids[0],
-            event,
-            value,
-            now=datetime.now(UTC),
-            heartbeat_seconds=request.app[SETTINGS].radar.heartbeat_seconds,
-        )
+        await request.app[BEACONS].record(ids[0], event, value, now=datetime.now(UTC))
     return web.Response(status=204)

@@ -1,128 +1,131 @@
-"""Radar pages under load: beacon ingest and page opens, each next to a bare aiohttp handler in the same run.
+"""Radar pages under load: beacon ingest and page opens, `scrm serve` next to bare aiohttp handlers.
 
-Run: python -m tests.bench.bench_radar [--visitors N] [--requests N] [--connections N] [--database-url URL]
+Run: python -m tests.bench.bench_radar [--visitors N] [--requests N] [--connections N] [--rounds N]
+     [--database-url URL]
 
-One process serves both apps on loopback and drives them with an aiohttp client, so server and client share
-a core alike for our server and for the baseline. The radar is a PDF radar; every visitor is a customer who
-already has the visitor cookie (OAuth ran on an earlier open), as on a reload or a second visit.
+The bench fills the database in-process first (a PDF radar, visitors who are customers with one open visit
+each), closes it, then starts `scrm serve --no-worker` on that data directory and database and the bare
+baseline (tests/bench/bare_server.py) as separate processes, and loads both from this process with an
+aiohttp client. Rounds alternate between the servers, so a slow moment of the machine hits both alike; the
+median round is shown, with the CPU each server spent per request and its peak RSS.
 
-- Beacons: heartbeats (`POST /r/beacon`, form k/e/v as navigator.sendBeacon sends it) for visits opened
-  beforehand, spread over the visitors. Each one verifies the visit key, checks the rate limit, and updates
-  the visit's viewing time with the clamp. The beacon limit is raised for the run: every request comes from
-  127.0.0.1, which the per-IP limit would otherwise stop after `radar.beacons_per_minute`.
-- Pages: `GET /r/<token>` with the cookie: verify the link, load the visitor, record a new visit (level,
-  path, the first-visit effects: timeline, queued alert), render the WeUI page.
-- Baselines: a bare handler that reads the form and answers 204, and one that returns a page of the same
-  size from memory.
+- Beacons: heartbeats (`POST /r/beacon`, form k/e/v as navigator.sendBeacon sends it) for random visits.
+  Each verifies the visit key, checks the rate limit and updates the visit's viewing time with the clamp;
+  a 204 means it was committed. The beacon limit is raised for the run: every request comes from
+  127.0.0.1, which the per-IP limit would otherwise stop after `radar.beacons_per_minute`. The baseline
+  reads the form and answers 204.
+- Pages: `GET /r/<token>` with the visitor cookie (OAuth ran on an earlier open, as on a reload or a second
+  visit): verify the link, load the visitor, record a new visit (level, path, the effects: an alert
+  queued when the window allows), render the WeUI page. The baseline answers a page of the same size from
+  memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
-import resource
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
 
 import aiohttp
-from aiohttp import web
 
 from bot.models import RadarGroup, RadarVisit, RadarVisitor
 from bot.services import radar_visitors, radar_visits, radars
-from bot.services.radar_links import RadarLink
+from bot.services.radar_links import LinkSigner, RadarLink
 from bot.settings import load
+from bot.store import db
 from bot.wecom.emulator import CorpConfig
-from sidebar_web.app import create_app
 from sidebar_web.commands import free_port
-from sidebar_web.radar.views import COOKIE, SIGNER
-from tests.bench.bench_api import pct
+from sidebar_web.radar.views import COOKIE
+from tests.bench.bench_ingest import cpu_seconds, pct, peak_rss_mb, wait_ready
+
+Request = tuple[str, str, bytes | None, dict | None]  # method, path, body, headers
+FORM = {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}  # URLSearchParams, as radar.js
 
 
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}"
-
-
-def bare_app(page: bytes) -> web.Application:
-    async def beacon(request: web.Request) -> web.Response:
-        await request.post()
-        return web.Response(status=204)
-
-    async def page_handler(request: web.Request) -> web.Response:
-        return web.Response(body=page, content_type="text/html")
-
-    app = web.Application()
-    app.router.add_post("/beacon", beacon)
-    app.router.add_get("/page", page_handler)
-    return app
-
-
-async def load_run(
-    session: aiohttp.ClientSession,
-    requests: list[tuple[str, str, dict | None, dict | None]],
-    connections: int,
-) -> tuple[float, list[float]]:
-    """Send (method, url, form, cookies) requests over concurrent users; (seconds, latencies in ms)."""
-    latencies: list[float] = []
-    queue = iter(requests)
-
-    async def user() -> None:
-        for method, url, form, cookies in queue:
-            t0 = time.perf_counter()
-            async with session.request(method, url, data=form, cookies=cookies) as response:
-                await response.read()
-                assert response.status in (200, 204), (response.status, url)
-            latencies.append((time.perf_counter() - t0) * 1000)
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(user() for _ in range(connections)))
-    return time.perf_counter() - t0, latencies
-
-
-async def fill(app: web.Application, visitors: int) -> tuple[list[str], list[dict], list[str]]:
+async def fill(env: dict, visitors: int) -> tuple[list[str], list[bytes], list[str]]:
     """A PDF radar, visitors who are customers, one open visit each; (page tokens, beacon forms, cookies)."""
-    signer = app[SIGNER]
-    now = datetime.now(UTC)
-    group = await RadarGroup.create(name="产品资料", created_at=now)
-    radar = await radars.create_radar(
-        radars.RadarForm(
-            name="产品手册", group_id=group.id, type="pdf", title="星河产品手册", file=_pdf_name()
-        )
-    )
-    await RadarVisitor.bulk_create(
-        [
-            RadarVisitor(
-                openid=f"oBench{i:06d}", external_userid=f"wmBench{i:06d}", first_seen=now, last_seen=now
+    settings = load(env=env)
+    signer = LinkSigner.from_settings(settings)
+    await db.open_db(settings, migrate=True)
+    try:
+        now = datetime.now(UTC)
+        group = await RadarGroup.create(name="产品资料", created_at=now)
+        radar = await radars.create_radar(
+            radars.RadarForm(
+                name="产品手册", group_id=group.id, type="pdf", title="星河产品手册", file="0" * 32 + ".pdf"
             )
-            for i in range(visitors)
-        ]
-    )
-    people = await RadarVisitor.all().order_by("id")
-    tokens, forms, cookies = [], [], []
-    for i, visitor in enumerate(people):
-        link = RadarLink(radar.id, f"u{i % 30:02d}", visitor.external_userid)
-        tokens.append(signer.sign(link))
-        cookies.append(radar_visitors.cookie_for(signer, visitor))
-        opened = await radar_visits.open_visit(link, visitor, ip="127.0.0.1", user_agent="bench", now=now)
-        forms.append({"k": radar_visits.visit_key(signer, opened.visit), "e": "heartbeat", "v": "0"})
-    return tokens, forms, cookies
+        )
+        await RadarVisitor.bulk_create(
+            [
+                RadarVisitor(
+                    openid=f"oBench{i:06d}", external_userid=f"wmBench{i:06d}", first_seen=now, last_seen=now
+                )
+                for i in range(visitors)
+            ]
+        )
+        tokens, forms, cookies = [], [], []
+        for i, visitor in enumerate(await RadarVisitor.all().order_by("id")):
+            link = RadarLink(radar.id, f"u{i % 30:02d}", visitor.external_userid)
+            tokens.append(signer.sign(link))
+            cookies.append(radar_visitors.cookie_for(signer, visitor))
+            opened = await radar_visits.open_visit(link, visitor, ip="127.0.0.1", user_agent="bench", now=now)
+            form = {"k": radar_visits.visit_key(signer, opened.visit), "e": "heartbeat", "v": "0"}
+            forms.append(urlencode(form).encode())
+        return tokens, forms, cookies
+    finally:
+        await db.close_db()
 
 
-def _pdf_name() -> str:
-    # The page only names the file (the browser fetches it); the service checks the name's form.
-    return "0" * 32 + ".pdf"
+async def load_run(base: str, requests: list[Request], connections: int) -> tuple[float, list[float], int]:
+    """Send the requests over `connections` concurrent users; (seconds, latencies, answers not 2xx)."""
+    latencies: list[float] = []
+    failures = 0
+    queue = iter(requests)
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as session:
+
+        async def user() -> None:
+            nonlocal failures
+            for method, path, body, headers in queue:
+                started = time.perf_counter()
+                async with session.request(method, base + path, data=body, headers=headers) as response:
+                    await response.read()
+                    if response.status not in (200, 204):
+                        failures += 1
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies, failures
+
+
+async def first_page(base: str, token: str, cookie: str) -> bytes:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        async with session.get(f"{base}/r/{token}", headers={"Cookie": f"{COOKIE}={cookie}"}) as response:
+            page = await response.read()
+            assert response.status == 200, page[:300]
+            return page
+
+
+BARE, OURS = "bare aiohttp handler", "scrm serve"
 
 
 async def run(args: argparse.Namespace) -> None:
     corp = CorpConfig.generate(seed=1)
-    with tempfile.TemporaryDirectory(prefix="scrm-bench-") as data:
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory(prefix="scrm-bench-") as data_dir:
         env = {
-            "SCRM_DATA__DIR": data,
+            **os.environ,
+            "SCRM_DATA__DIR": data_dir,
             "SCRM_DATABASE__URL": args.database_url,
             "SCRM_WECOM__CORP_ID": corp.corp_id,
             "SCRM_WECOM__TOKEN": corp.token,
@@ -130,64 +133,130 @@ async def run(args: argparse.Namespace) -> None:
             "SCRM_SERVER__LOG_LEVEL": "WARNING",
             "SCRM_RADAR__BEACONS_PER_MINUTE": str(10**9),
         }
-        app = create_app(load(env=env), run_worker=False)
-        ours, base = await serve(app)
+        started = time.perf_counter()
+        tokens, forms, cookies = await fill(env, args.visitors)
+        print(f"filled {args.visitors} visitors and visits in {time.perf_counter() - started:.1f} s")
+
+        def picks(n: int) -> list[int]:
+            return [rng.randrange(args.visitors) for _ in range(n)]
+
+        def beacons(n: int) -> list[Request]:
+            return [("POST", "/r/beacon", forms[i], FORM) for i in picks(n)]
+
+        def pages(n: int) -> list[Request]:
+            return [("GET", f"/r/{tokens[i]}", None, {"Cookie": f"{COOKIE}={cookies[i]}"}) for i in picks(n)]
+
+        procs: dict[str, tuple[subprocess.Popen, str]] = {}
         try:
-            t0 = time.perf_counter()
-            tokens, forms, cookies = await fill(app, args.visitors)
-            print(f"filled {args.visitors} visitors and visits in {time.perf_counter() - t0:.1f} s "
-                  f"({args.database_url or 'SQLite'})")  # fmt: skip
-            rng = random.Random(5)
-            picks = [rng.randrange(args.visitors) for _ in range(args.requests)]
-            async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-                async with session.get(f"{base}/r/{tokens[0]}", cookies={COOKIE: cookies[0]}) as response:
-                    page = await response.read()
-                    assert response.status == 200, page[:300]
-                bare, bare_base = await serve(bare_app(page))
-                try:
-                    plans = {
-                        "bare POST (read form, 204)": [
-                            ("POST", f"{bare_base}/beacon", forms[i], None) for i in picks
-                        ],
-                        "POST /r/beacon (heartbeat)": [
-                            ("POST", f"{base}/r/beacon", forms[i], None) for i in picks
-                        ],
-                        "bare GET (same page from memory)": [
-                            ("GET", f"{bare_base}/page", None, None) for i in picks
-                        ],
-                        "GET /r/<token> (records a visit)": [
-                            ("GET", f"{base}/r/{tokens[i]}", None, {COOKIE: cookies[i]}) for i in picks
-                        ],
-                    }
-                    for plan in plans.values():  # warm up
-                        await load_run(session, plan[: args.connections * 4], args.connections)
-                    results = {}
-                    for name, plan in plans.items():
-                        results[name] = await load_run(session, plan, args.connections)
-                finally:
-                    await bare.cleanup()
-            visits = await RadarVisit.all().count()
+            port = free_port()
+            cmd = [sys.executable, "-m", "sidebar_web.cli", "serve", "--no-worker", "--port", str(port)]
+            procs[OURS] = (
+                subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL),
+                f"http://127.0.0.1:{port}",
+            )
+            await wait_ready(procs[OURS][1] + "/r/beacon")
+            page = await first_page(procs[OURS][1], tokens[0], cookies[0])
+            port = free_port()
+            cmd = [sys.executable, "-m", "tests.bench.bare_server", str(port), str(len(page))]
+            procs[BARE] = (
+                subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL),
+                f"http://127.0.0.1:{port}",
+            )
+            await wait_ready(procs[BARE][1] + "/r/beacon")
+            workloads = {"POST /r/beacon (heartbeat)": beacons, "GET /r/<token> (records a visit)": pages}
+            workloads = {k: v for k, v in workloads.items() if args.only in ("", k.split()[0].lower())}
+            warm = max(args.requests // 10, args.connections)
+            for make in workloads.values():
+                for _, base in procs.values():
+                    await load_run(base, make(warm), args.connections)
+            results: dict[tuple[str, str], list[tuple]] = {}
+            for _ in range(args.rounds):
+                for workload, make in workloads.items():
+                    plan = make(args.requests)
+                    for name in (BARE, OURS):  # the same requests to both, one after the other
+                        proc, base = procs[name]
+                        cpu_before, db_before = cpu_seconds(proc.pid), postgres_cpu_seconds()
+                        elapsed, latencies, failures = await load_run(base, plan, args.connections)
+                        cpu_us = (cpu_seconds(proc.pid) - cpu_before) / len(latencies) * 1e6
+                        db_us = (postgres_cpu_seconds() - db_before) / len(latencies) * 1e6
+                        row = (
+                            len(latencies) / elapsed,
+                            pct(latencies, 0.5),
+                            pct(latencies, 0.99),
+                            cpu_us,
+                            failures,
+                            db_us,
+                        )
+                        results.setdefault((workload, name), []).append(row)
+            rss = {name: peak_rss_mb(proc.pid) for name, (proc, _) in procs.items()}
         finally:
-            await ours.cleanup()
-    size = len(page) / 1024
-    print(f"\nRadar pages: {args.requests} requests each, {args.connections} connections, {size:.1f} KB page")
-    print(f"{'workload':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}")
-    rows = list(results.items())
-    for i, (name, (elapsed, latencies)) in enumerate(rows):
-        rate = len(latencies) / elapsed
-        baseline = len(rows[i - i % 2][1][1]) / rows[i - i % 2][1][0]
-        ratio = f"{rate / baseline * 100:7.0f}%" if i % 2 else f"{'100%':>8}"
-        print(f"{name:36} {rate:8.0f} {pct(latencies, 50):8.2f} {pct(latencies, 99):8.2f} {ratio}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"visits recorded: {visits}; peak memory (servers, client and fill in one process): {peak:.0f} MB")
+            for proc, _ in procs.values():
+                proc.terminate()
+                proc.wait(timeout=30)
+        visits, beaconed = await count_stored(env)
+
+    expected_visits = (
+        args.visitors + 1 + (warm + args.rounds * args.requests if pages in workloads.values() else 0)
+    )
+    database = (
+        "PostgreSQL"
+        if args.database_url
+        else "SQLite (WAL, synchronous=" + os.environ.get("SCRM_DATABASE__SQLITE_SYNCHRONOUS", "FULL") + ")"
+    )
+    print(
+        f"\nRadar pages: {args.rounds} rounds of {args.requests} requests per workload, {args.connections} "
+        f"connections, {args.visitors} visitors, {len(page) / 1024:.1f} KB page, database {database}; "
+        "median round shown"
+    )
+    header = ("req/s", "p50 ms", "p99 ms", "CPU us/req", "peak RSS MB", "non-2xx", "ratio")
+    for workload in workloads:
+        print(f"{workload:<34}" + "".join(f"{h:>12}" for h in header))
+        bare_rows, our_rows = results[(workload, BARE)], results[(workload, OURS)]
+        base_rate = sorted(bare_rows)[len(bare_rows) // 2][0]
+        for name, rows in ((BARE, bare_rows), (OURS, our_rows)):
+            rate, p50, p99, cpu_us, _, db_us = sorted(rows)[len(rows) // 2]
+            failures = sum(r[4] for r in rows)
+            figures = f"{rate:>12.0f}{p50:>12.2f}{p99:>12.2f}{cpu_us:>12.0f}{rss[name]:>12.1f}{failures:>12}"
+            print(f"  {name:<32}{figures}{rate / base_rate:>12.0%}")
+        ratios = [ours[0] / bare[0] for bare, ours in zip(bare_rows, our_rows, strict=True)]
+        print("  ratio per round: " + ", ".join(f"{r:.0%}" for r in ratios))
+        if args.database_url:
+            db_us = sorted(our_rows)[len(our_rows) // 2][5]
+            print(
+                f"  CPU of the local PostgreSQL server's processes per request of scrm serve: {db_us:.0f} us"
+            )
+    print(f"visits stored: {visits} (expected {expected_visits}); visits with a beacon: {beaconed}")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every process named postgres this machine shows (the server and its backends)."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                total += cpu_seconds(int(comm.parent.name))
+        except (OSError, ValueError):  # gone meanwhile
+            pass
+    return total
+
+
+async def count_stored(env: dict) -> tuple[int, int]:
+    settings = load(env=env)
+    await db.open_db(settings, migrate=False)
+    try:
+        return await RadarVisit.all().count(), await RadarVisit.filter(last_beacon_at__isnull=False).count()
+    finally:
+        await db.close_db()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visitors", type=int, default=2000)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--database-url", default="", help="empty: a SQLite file in a temporary directory")
+    parser.add_argument("--requests", type=int, default=10000)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=("post", "get"), default="", help="beacons (post) or pages (get)")
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temporary directory")
     asyncio.run(run(parser.parse_args()))
 
 
