@@ -1,6 +1,7 @@
 """A radar's analytics with 100 000 visits and 20 000 share edges: p50/p99 per page and endpoint.
 
-Run: python -m tests.bench.bench_radar_analytics [--visits N] [--shares N] [--requests N] [--database-url URL]
+Run: python -m tests.bench.bench_radar_analytics [--visits N] [--shares N] [--customers N] [--requests N]
+     [--database-url URL]
 
 The mirror is the customer-search benchmark's corp (tests/bench/bench_api.py) with 30 000 customers; one PDF
 radar gets bulk-inserted traffic (a benchmark fixture, not the product path): sends by the 30 staff, level-1
@@ -139,7 +140,6 @@ async def timed(http: aiohttp.ClientSession, url: str, requests: int) -> tuple[l
 
 
 async def run(args: argparse.Namespace) -> None:
-    args.customers = 30_000
     async with filled_server(args) as (base, app, shape):
         t0 = time.perf_counter()
         radar = await fill_radar(args.visits, args.shares, shape["staff"], args.customers, random.Random(11))
@@ -208,6 +208,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=100_000)
     parser.add_argument("--shares", type=int, default=20_000)
+    parser.add_argument("--customers", type=int, default=30_000, help="customers in the mirrored corp")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--database-url", default="", help="empty: a SQLite file in a temporary directory")
     asyncio.run(run(parser.parse_args()))
