@@ -447,7 +447,8 @@ class RadarVisit(Model):
             ("radar_id", "opened_at"),
             # covers the analytics' per-customer pass (visits, time, progress, level) without the table
             ("radar_id", "external_userid", "level", "duration", "progress", "opened_at"),
-            ("radar_id", "userid"),
+            # covers the staff analysis (visits, customers, level-1 customers per sending member)
+            ("radar_id", "userid", "external_userid", "level"),
             ("parent_id",),  # the share tree, walked from a visit down to the visits it brought
         )
 

@@ -135,6 +135,15 @@ async def test_customer_analysis_searches_by_name_member_and_last_visit_range_an
     assert await radar_stats.customers(radar, CustomerFilter(), limit=2, offset=10) == (6, [])
 
 
+async def test_export_reads_customers_in_chunks_and_lists_each_once_in_the_tables_order(scenario):
+    radar, _, _ = scenario
+    _, table = await radar_stats.customers(radar, CustomerFilter(), limit=20)
+    chunked = [r async for r in radar_stats.each_customer(radar, CustomerFilter(), chunk=2)]
+    assert chunked == table
+    s1 = [r["name"] async for r in radar_stats.each_customer(radar, CustomerFilter(userid="s1"), chunk=2)]
+    assert s1 == ["吴用", "钱多多", "孙悟空", "王小明", "赵丽"]
+
+
 async def test_staff_analysis_counts_sends_direct_customers_and_their_chains(scenario):
     radar, _, _ = scenario
     rows = await radar_stats.staff(radar)

@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
                     Index(
                         fields=["radar_id", "external_userid", "level", "duration", "progress", "opened_at"]
                     ),
-                    Index(fields=["radar_id", "userid"]),
+                    Index(fields=["radar_id", "userid", "external_userid", "level"]),
                     Index(fields=["parent_id"]),
                 ],
                 "pk_attr": "id",

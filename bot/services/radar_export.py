@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import io
+import asyncio
+from contextlib import aclosing
 from datetime import datetime
+from typing import BinaryIO
 
 from openpyxl import Workbook
 
@@ -16,15 +18,21 @@ CUSTOMER_COLUMNS = (
     "最久查看进度（%）", "最近点击渠道", "客户访问总次数", "分享客户数",
 )  # fmt: skip
 EXPORT_MAX = 100_000  # customers in one file
+EXPORT_CHUNK = 5000  # customers read from the database at a time (a few MB)
 
 
 def _dash(value):
     return "—" if value is None else value
 
 
-async def workbook(radar: Radar, f: CustomerFilter, tz: str, now: datetime | None = None) -> bytes:
-    """The .xlsx bytes: sheet 概览 (figures with their definitions, levels, funnel, staff) and sheet 客户分析
-    (every customer matching the filters, newest visit first)."""
+async def write_workbook(
+    radar: Radar, f: CustomerFilter, tz: str, out: BinaryIO, now: datetime | None = None
+) -> None:
+    """Writes the .xlsx to out: sheet 概览 (figures with their definitions, levels, funnel, staff) and sheet
+    客户分析 (every customer matching the filters, newest visit first, at most EXPORT_MAX).
+
+    Memory stays bounded at any size: customers come from the database a chunk at a time and the
+    write-only workbook spools its rows to a temporary file until the zip is written."""
     overview = await radar_stats.analytics(radar, tz, now)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("概览")
@@ -48,15 +56,17 @@ async def workbook(radar: Radar, f: CustomerFilter, tz: str, now: datetime | Non
 
     sheet = book.create_sheet("客户分析")
     sheet.append(list(CUSTOMER_COLUMNS))
-    _, rows = await radar_stats.customers(radar, f, limit=EXPORT_MAX)
-    for r in rows:
-        sheet.append(
-            [
-                r["name"], r["external_userid"], r["member_name"], f"{r['level']}级",
-                local_time(r["last_visit_at"], tz), _dash(r["last_duration"]), _dash(r["last_progress"]),
-                r["last_channel_name"], r["visits"], r["brought"],
-            ]
-        )  # fmt: skip
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    written = 0
+    async with aclosing(radar_stats.each_customer(radar, f, EXPORT_CHUNK)) as rows:
+        async for r in rows:
+            if written == EXPORT_MAX:
+                break
+            written += 1
+            sheet.append(
+                [
+                    r["name"], r["external_userid"], r["member_name"], f"{r['level']}级",
+                    local_time(r["last_visit_at"], tz), _dash(r["last_duration"]), _dash(r["last_progress"]),
+                    r["last_channel_name"], r["visits"], r["brought"],
+                ]
+            )  # fmt: skip
+    await asyncio.to_thread(book.save, out)  # zipping takes a while: the event loop keeps serving

@@ -7,6 +7,7 @@ viewing time or progress: those figures are None ("—" on the page).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -17,7 +18,15 @@ from bot.services.reads import day_bounds
 from bot.store import radar_stats as sql
 from bot.store.radar_stats import CustomerFilter, when
 
-__all__ = ["CustomerFilter", "Overview", "analytics", "customers", "staff", "radar_to_analyse"]
+__all__ = [
+    "CustomerFilter",
+    "Overview",
+    "analytics",
+    "customers",
+    "each_customer",
+    "staff",
+    "radar_to_analyse",
+]
 
 # Label and definition of each figure: the page shows the definition next to the number, the export too.
 FIGURES = {
@@ -123,25 +132,39 @@ async def customers(
     """客户分析: the customers who visited, newest visit first, with the seed's columns."""
     total, rows = await sql.customers(radar.id, f, limit, offset)
     reading = has_reading(radar)
-    return total, [
-        {
-            "external_userid": r["external_userid"],
-            "name": r["name"] or r["external_userid"],
-            "avatar": r["avatar"] or "",
-            "userid": r["userid"],
-            "member_name": r["member_name"] or r["userid"],
-            "level": int(r["level"]),
-            "last_visit_at": when(r["last_at"]),
-            # 最近查看时长 and 最久查看进度: the latest visit's, as the seed describes both columns
-            "last_duration": int(r["duration"]) if reading else None,
-            "last_progress": int(r["progress"]) if reading else None,
-            "last_channel": r["channel"],
-            "last_channel_name": CHANNELS.get(r["channel"], r["channel"]),
-            "visits": int(r["visits"]),
-            "brought": int(r["brought"]),
-        }
-        for r in rows
-    ]
+    return total, [_customer(r, reading) for r in rows]
+
+
+async def each_customer(radar: Radar, f: CustomerFilter, chunk: int = 2000) -> AsyncIterator[dict]:
+    """Every customer matching the filter, in the table's order, read from the database `chunk` rows at a
+    time (each chunk starts after the last row of the one before), so an export holds one chunk at most."""
+    reading, after = has_reading(radar), None
+    while True:
+        _, rows = await sql.customers(radar.id, f, chunk, after=after)
+        for r in rows:
+            yield _customer(r, reading)
+        if len(rows) < chunk:
+            return
+        after = (rows[-1]["last_at"], rows[-1]["external_userid"])
+
+
+def _customer(r: dict, reading: bool) -> dict:
+    return {
+        "external_userid": r["external_userid"],
+        "name": r["name"] or r["external_userid"],
+        "avatar": r["avatar"] or "",
+        "userid": r["userid"],
+        "member_name": r["member_name"] or r["userid"],
+        "level": int(r["level"]),
+        "last_visit_at": when(r["last_at"]),
+        # 最近查看时长 and 最久查看进度: the latest visit's, as the seed describes both columns
+        "last_duration": int(r["duration"]) if reading else None,
+        "last_progress": int(r["progress"]) if reading else None,
+        "last_channel": r["channel"],
+        "last_channel_name": CHANNELS.get(r["channel"], r["channel"]),
+        "visits": int(r["visits"]),
+        "brought": int(r["brought"]),
+    }
 
 
 async def staff(radar: Radar) -> list[dict]:

@@ -25,10 +25,10 @@ _EDGE = (
 
 
 async def _rows(sql: str, params: list) -> list[dict]:
-    """Runs a query written with ? marks. "GROUP BY ~" marks a grouping SQLite should do with a temporary
-    b-tree over the radar's rows read in insertion order (a unary plus hides the column from the index):
-    walking the (radar_id, external_userid) index instead costs a random table read per visit, 5x slower
-    at 100 000 visits. PostgreSQL plans this itself."""
+    """Runs a query written with ? marks. "GROUP BY ~" marks a grouping of share edges that SQLite should
+    do with a temporary b-tree over the edges read in the visit index's order (a unary plus hides the column
+    from the index): walking the (radar_id, external_userid, ...) index instead reads a visit's parent_id
+    from the table at random, 3x slower at 20 000 edges. PostgreSQL plans this itself."""
     conn = connections.get("default")
     if is_postgres_connection(conn):
         parts = sql.replace("GROUP BY ~", "GROUP BY ").split("?")
@@ -61,7 +61,7 @@ async def totals(radar_id: int, day_start: datetime, day_end: datetime) -> tuple
         f" SUM(CASE WHEN external_userid IN (SELECT p.external_userid FROM {_EDGE}) THEN 1 ELSE 0 END)"
         " AS sharers"
         " FROM (SELECT external_userid, COUNT(*) AS n, SUM(duration) AS t, MAX(progress) AS pmax,"
-        f" MIN(level) AS lvl FROM radar_visit WHERE {_FRIEND} GROUP BY ~external_userid) c"
+        f" MIN(level) AS lvl FROM radar_visit WHERE {_FRIEND} GROUP BY external_userid) c"
         " GROUP BY lvl ORDER BY lvl",
         [radar_id, radar_id],
     )
@@ -97,19 +97,27 @@ async def totals(radar_id: int, day_start: datetime, day_end: datetime) -> tuple
 
 async def leaders(radar_id: int, limit: int = 10) -> tuple[list[dict], list[dict]]:
     """The customers with the most visits (then time) and with the most time on the page (then visits)."""
+    top = int(limit)
     rows = await _rows(
-        "SELECT * FROM (SELECT a.external_userid, a.n AS visits, a.t AS time, c.name, c.avatar,"
-        " ROW_NUMBER() OVER (ORDER BY a.n DESC, a.t DESC, a.external_userid) AS by_visits,"
-        " ROW_NUMBER() OVER (ORDER BY a.t DESC, a.n DESC, a.external_userid) AS by_time FROM"
-        " (SELECT external_userid, COUNT(*) AS n, SUM(duration) AS t FROM radar_visit"
-        f" WHERE {_FRIEND} GROUP BY ~external_userid) a"
-        " LEFT JOIN customer c ON c.external_userid = a.external_userid) ranked"
-        f" WHERE by_visits <= {int(limit)} OR by_time <= {int(limit)}",
+        "WITH a AS (SELECT external_userid, COUNT(*) AS n, SUM(duration) AS t FROM radar_visit"
+        f" WHERE {_FRIEND} GROUP BY external_userid),"
+        " top AS (SELECT * FROM (SELECT 'visits' AS board, external_userid, n, t FROM a"
+        f" ORDER BY n DESC, t DESC, external_userid LIMIT {top}) x UNION ALL"
+        " SELECT * FROM (SELECT 'time' AS board, external_userid, n, t FROM a"
+        f" ORDER BY t DESC, n DESC, external_userid LIMIT {top}) y)"
+        " SELECT top.board, top.external_userid, top.n AS visits, top.t AS time, c.name, c.avatar"
+        " FROM top LEFT JOIN customer c ON c.external_userid = top.external_userid",
         [radar_id],
     )
-    return sorted((r for r in rows if r["by_visits"] <= limit), key=lambda r: r["by_visits"]), sorted(
-        (r for r in rows if r["by_time"] <= limit), key=lambda r: r["by_time"]
+    by_visits = sorted(
+        (r for r in rows if r["board"] == "visits"),
+        key=lambda r: (-r["visits"], -r["time"], r["external_userid"]),
     )
+    by_time = sorted(
+        (r for r in rows if r["board"] == "time"),
+        key=lambda r: (-r["time"], -r["visits"], r["external_userid"]),
+    )
+    return by_visits, by_time
 
 
 @dataclass(frozen=True)
@@ -128,21 +136,28 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-async def customers(radar_id: int, f: CustomerFilter, limit: int | None, offset: int = 0) -> tuple[int, list]:
+async def customers(
+    radar_id: int, f: CustomerFilter, limit: int | None, offset: int = 0, *, after: tuple | None = None
+) -> tuple[int | None, list]:
     """(matching customers, one page of them newest visit first) with the analysis columns.
 
-    The latest visit is the one with the highest id: visits are recorded as their page opens."""
-    params: list = [radar_id, radar_id]
-    where = []
+    The page is cut in SQL: the latest visit, the names and the customers each one brought are read for
+    the page's rows only. `after` (a row's last_at and external_userid) starts the page after that row
+    and skips the count (None): the export reads every customer that way, a chunk at a time. The latest
+    visit is the one with the highest id: visits are recorded as their page opens."""
+    params: list = [radar_id]
+    joins, where = "", []
     if f.text:
         conn = connections.get("default")
         like = "ILIKE" if is_postgres_connection(conn) else "LIKE"
+        joins += " LEFT JOIN customer cu ON cu.external_userid = a.external_userid"
         where.append(
             f"(cu.name {like} ? ESCAPE '\\' OR a.external_userid IN"
             f" (SELECT r.customer_id FROM follow_relation r WHERE r.remark {like} ? ESCAPE '\\'))"
         )
         params += [_like(f.text), _like(f.text)]
-    if f.userid:
+    if f.userid:  # 所属成员 is the latest visit's member
+        joins += " JOIN radar_visit l ON l.id = a.last_id"
         where.append("l.userid = ?")
         params.append(f.userid)
     if f.last_from is not None:
@@ -151,29 +166,36 @@ async def customers(radar_id: int, f: CustomerFilter, limit: int | None, offset:
     if f.last_before is not None:
         where.append("a.last_at < ?")
         params.append(f.last_before)
+    if after is not None:
+        where.append("(a.last_at < ? OR (a.last_at = ? AND a.external_userid > ?))")
+        params += [after[0], after[0], after[1]]
     clause = f"WHERE {' AND '.join(where)}" if where else ""
+    counted = ", COUNT(*) OVER () AS matched" if after is None else ""
     page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    params.append(radar_id)
     rows = await _rows(
         "WITH a AS (SELECT external_userid, COUNT(*) AS visits, MIN(level) AS level,"
         f" MAX(opened_at) AS last_at, MAX(id) AS last_id FROM radar_visit WHERE {_FRIEND}"
-        " GROUP BY ~external_userid),"
-        f" b AS (SELECT p.external_userid, COUNT(DISTINCT v.external_userid) AS brought FROM {_EDGE}"
-        " AND p.external_userid <> '' GROUP BY p.external_userid)"
-        " SELECT a.external_userid, a.visits, a.level, a.last_at, l.userid, l.duration, l.progress,"
-        " l.channel, COALESCE(b.brought, 0) AS brought, cu.name, cu.avatar, m.name AS member_name,"
-        " COUNT(*) OVER () AS matched"
-        " FROM a JOIN radar_visit l ON l.id = a.last_id"
-        " LEFT JOIN b ON b.external_userid = a.external_userid"
-        " LEFT JOIN customer cu ON cu.external_userid = a.external_userid"
-        f" LEFT JOIN member m ON m.userid = l.userid {clause}"
-        f" ORDER BY a.last_at DESC, a.external_userid {page}",
+        " GROUP BY external_userid),"
+        f" pg AS (SELECT a.*{counted} FROM a{joins} {clause}"
+        f" ORDER BY a.last_at DESC, a.external_userid {page})"
+        " SELECT pg.*, l.userid, l.duration, l.progress, l.channel, cu.name, cu.avatar,"
+        " m.name AS member_name, (SELECT COUNT(DISTINCT v.external_userid) FROM radar_visit p"
+        " JOIN radar_visit v ON v.parent_id = p.id WHERE p.radar_id = ?"
+        " AND p.external_userid = pg.external_userid AND v.external_userid <> ''"
+        " AND v.external_userid <> p.external_userid) AS brought"
+        " FROM pg JOIN radar_visit l ON l.id = pg.last_id"
+        " LEFT JOIN customer cu ON cu.external_userid = pg.external_userid"
+        " LEFT JOIN member m ON m.userid = l.userid ORDER BY pg.last_at DESC, pg.external_userid",
         params,
     )
+    if after is not None:
+        return None, rows
     if rows:
         return _n(rows[0]["matched"]), rows
-    if offset:  # past the end: count without the page
-        counted = await customers(radar_id, f, None)
-        return counted[0], []
+    if offset:  # past the end: the count comes with the first row
+        total, _ = await customers(radar_id, f, 1)
+        return total, []
     return 0, []
 
 
@@ -183,7 +205,7 @@ async def staff(radar_id: int) -> list[dict]:
         "WITH s AS (SELECT userid, COUNT(*) AS sends FROM radar_send WHERE radar_id = ? GROUP BY userid),"
         " v AS (SELECT userid, COUNT(*) AS visits, COUNT(DISTINCT external_userid) AS visitors,"
         " COUNT(DISTINCT CASE WHEN level = 1 THEN external_userid END) AS direct"
-        f" FROM radar_visit WHERE {_FRIEND} GROUP BY ~userid),"
+        f" FROM radar_visit WHERE {_FRIEND} GROUP BY userid),"
         " u AS (SELECT userid FROM s UNION SELECT userid FROM v)"
         " SELECT u.userid, m.name, m.avatar, COALESCE(s.sends, 0) AS sends, COALESCE(v.direct, 0) AS direct,"
         " COALESCE(v.visits, 0) AS visits, COALESCE(v.visitors, 0) AS visitors"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from urllib.parse import quote
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from sidebar_web.admin.views import _pager, admin_only, console_page
 from sidebar_web.radar_query import CUSTOMER_PARAMS, customer_filter, radar_from_path
 
 ADMINS_ONLY = "只有管理员可以查看雷达数据分析。"
+EXPORT_WRITE = 64 * 1024  # bytes of the workbook sent at a time
 
 
 def _tz(request: web.Request) -> str:
@@ -73,14 +75,19 @@ async def export(request: web.Request) -> web.Response:
     radar = await radar_from_path(request)
     params = tuple(p for p in CUSTOMER_PARAMS if p.name not in ("limit", "offset"))
     _, f = customer_filter(request.query, _tz(request), params)
-    body = await radar_export.workbook(radar, f, _tz(request))
     name = quote(f"雷达数据-{radar.name}.xlsx")
     disposition = f"attachment; filename=radar-{radar.id}.xlsx; filename*=UTF-8''{name}"
-    return web.Response(
-        body=body,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": disposition},
-    )
+    with tempfile.TemporaryFile() as out:  # the workbook is never held in memory whole
+        await radar_export.write_workbook(radar, f, _tz(request), out)
+        response = web.StreamResponse(headers={"Content-Disposition": disposition})
+        response.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response.content_length = out.tell()
+        await response.prepare(request)
+        out.seek(0)
+        while chunk := out.read(EXPORT_WRITE):
+            await response.write(chunk)
+        await response.write_eof()
+    return response
 
 
 async def staff(request: web.Request) -> web.Response:

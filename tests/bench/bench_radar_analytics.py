@@ -1,6 +1,7 @@
 """A radar's analytics with 100 000 visits and 20 000 share edges: p50/p99 per page and endpoint.
 
-Run: python -m tests.bench.bench_radar_analytics [--visits N] [--shares N] [--requests N] [--database-url URL]
+Run: python -m tests.bench.bench_radar_analytics [--visits N] [--shares N] [--customers N] [--requests N]
+     [--database-url URL]
 
 The mirror is the customer-search benchmark's corp (tests/bench/bench_api.py) with 30 000 customers; one PDF
 radar gets bulk-inserted traffic (a benchmark fixture, not the product path): sends by the 30 staff, level-1
@@ -17,6 +18,7 @@ import asyncio
 import random
 import resource
 import statistics
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -86,6 +88,30 @@ async def fill_radar(visits: int, shares: int, staff: list[str], customers: int,
     return radar
 
 
+class RssPeak:
+    """The process's resident memory sampled every 10 ms while the block runs (its start and its peak)."""
+
+    def __enter__(self):
+        self.start = self.peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, _rss_mb())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 async def bare_app() -> tuple[web.AppRunner, str]:
     async def answer(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -114,12 +140,11 @@ async def timed(http: aiohttp.ClientSession, url: str, requests: int) -> tuple[l
 
 
 async def run(args: argparse.Namespace) -> None:
-    args.customers = 30_000
     async with filled_server(args) as (base, app, shape):
         t0 = time.perf_counter()
         radar = await fill_radar(args.visits, args.shares, shape["staff"], args.customers, random.Random(11))
-        if args.database_url:
-            await connections.get("default").execute_script("ANALYZE")
+        if args.database_url:  # autovacuum runs after bulk inserts: statistics and the visibility map
+            await connections.get("default").execute_script("VACUUM ANALYZE")
         edges = await RadarVisit.filter(radar_id=radar.id, parent_id__not_isnull=True).count()
         deepest = (await RadarVisit.filter(radar_id=radar.id).order_by("-level").first()).level
         print(f"radar filled in {time.perf_counter() - t0:.1f} s: {args.visits} visits, {edges} share edges,"
@@ -127,6 +152,7 @@ async def run(args: argparse.Namespace) -> None:
         await scope.grant_admin(ADMIN, "bench")
         cookie = app[SESSIONS].fernet.encrypt(b'{"userid": "%s", "csrf": "bench"}' % ADMIN.encode()).decode()
         sharer = await RadarVisit.filter(radar_id=radar.id, level=1, children__id__isnull=False).first()
+        deep = await RadarVisit.filter(radar_id=radar.id, level=deepest).exclude(external_userid="").first()
         console = f"{base}/console/radar/radars/{radar.id}/analytics"
         api = f"{base}/api/v1/radars/{radar.id}/analytics"
         pages = [
@@ -138,9 +164,15 @@ async def run(args: argparse.Namespace) -> None:
             ("console staff", console + "/staff"),
             ("console share network of a level-1 sharer",
              f"{console}/customers/{sharer.external_userid}/network"),
+            (f"console source path of a level-{deepest} customer",
+             f"{console}/customers/{deep.external_userid}/path"),
             ("api analytics", api),
             ("api customers, first page", api + "/customers"),
+            ("api customers, text + member + range", api + "/customers?q=王&userid=u03&last_from=2020-01-01"),
             ("api staff", api + "/staff"),
+            ("api share network of a level-1 sharer", f"{api}/customers/{sharer.external_userid}/network"),
+            (f"api source path of a level-{deepest} customer",
+             f"{api}/customers/{deep.external_userid}/path"),
         ]  # fmt: skip
         runner, bare = await bare_app()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -148,7 +180,9 @@ async def run(args: argparse.Namespace) -> None:
             async with aiohttp.ClientSession(cookies={COOKIE: cookie}) as http:
                 baseline, _ = await timed(http, bare, args.requests)
                 results = [(label, *await timed(http, url, args.requests)) for label, url in pages]
-                export, export_size = await timed(http, console + "/customers.xlsx", 3)
+                rss_export = RssPeak()
+                with rss_export:
+                    export, export_size = await timed(http, console + "/customers.xlsx", 3)
         finally:
             await runner.cleanup()
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -166,12 +200,15 @@ async def run(args: argparse.Namespace) -> None:
           f" {export_size / 1024:7.1f}")  # fmt: skip
     print(f"\npeak RSS (fill, server and client in one process): {rss_before:.0f} MB before the requests,"
           f" {rss_after:.0f} MB after")  # fmt: skip
+    print(f"RSS during the exports: {rss_export.start:.0f} MB at the start, {rss_export.peak:.0f} MB at most"
+          f" (+{rss_export.peak - rss_export.start:.0f} MB)")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=100_000)
     parser.add_argument("--shares", type=int, default=20_000)
+    parser.add_argument("--customers", type=int, default=30_000, help="customers in the mirrored corp")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--database-url", default="", help="empty: a SQLite file in a temporary directory")
     asyncio.run(run(parser.parse_args()))
