@@ -3,6 +3,7 @@
 account's token and ticket come from WeChat (the emulator) once and are reused."""
 
 import hashlib
+import time
 
 import aiohttp
 import pytest
@@ -10,7 +11,7 @@ from yarl import URL
 
 from bot.models import Radar
 from bot.wecom.tokens import MemoryTokenStore
-from bot.wecom.wechat import WeChatCredentialsError, WeChatJsApi
+from bot.wecom.wechat import WeChatCredentialsError, WeChatError, WeChatJsApi
 from sidebar_web.app import create_app
 from sidebar_web.commands import free_port
 from tests.radar_pages import Visitor, make_radar, share_url, staff_link
@@ -142,6 +143,23 @@ async def test_a_token_another_fetch_replaced_is_fetched_again(emulator, emulato
         assert await ours.access_token() != first
     assert emulator.wechat.calls["cgi-bin/token"] == 3
     assert emulator.wechat.calls["cgi-bin/ticket/getticket"] == 2
+
+
+async def test_while_wechat_is_unreachable_a_ticket_close_to_expiry_is_still_used(emulator):
+    store = MemoryTokenStore()
+    await store.put(f"wechat:ticket:jsapi:{emulator.corp.wechat_app_id}", "ticket-0", time.time() + 100)
+    async with aiohttp.ClientSession() as http:
+        api = WeChatJsApi(
+            http,
+            base_url=f"http://127.0.0.1:{free_port()}/",  # nothing listens there
+            app_id=emulator.corp.wechat_app_id,
+            app_secret=emulator.corp.wechat_app_secret,
+            token_store=store,
+        )
+        assert await api.jsapi_ticket() == "ticket-0"
+        await store.put(f"wechat:ticket:jsapi:{emulator.corp.wechat_app_id}", "ticket-0", time.time() - 1)
+        with pytest.raises(WeChatError, match="unreachable"):
+            await api.jsapi_ticket()
 
 
 async def test_wrong_credentials_are_refused_by_wechat_and_reported(emulator, emulator_server):

@@ -140,7 +140,17 @@ class WeChatJsApi:
             cached = await self._store.get(key)
             if cached is not None and cached[1] - self._clock() > REFRESH_MARGIN:
                 return cached[0]
-            value, expires_in = await fetch()
+            try:
+                value, expires_in = await fetch()
+            except WeChatCredentialsError:
+                raise
+            except WeChatError:
+                # An early refresh that fails (WeChat busy or unreachable) is no reason to fail the page
+                # while the old value still works.
+                if cached is not None and cached[1] > self._clock():
+                    log.warning("wechat: refreshing %s failed, using the cached value until it expires", key)
+                    return cached[0]
+                raise
             await self._store.put(key, value, self._clock() + expires_in)
             return value
 
