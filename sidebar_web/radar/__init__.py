@@ -10,7 +10,7 @@ from bot.appkeys import SETTINGS
 from bot.services import radar_cache, radar_visits
 from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
 from bot.services.radar_links import LinkSigner
-from sidebar_web.radar import views
+from sidebar_web.radar import views, wechat_share
 from sidebar_web.radar.pages import ContentPages
 from sidebar_web.radar.views import BEACONS, LIMITER, PAGES, SIGNER, STATIC, VISITS, StaticUrls
 
@@ -24,6 +24,8 @@ def setup_routes(app: web.Application) -> None:
     app[STATIC] = StaticUrls(r)
     app[PAGES] = ContentPages()
     r.add_post("/r/beacon", views.beacon, name="radar_beacon")
+    if settings.radar.wechat_app_id:  # the WeChat share card: without an official account none of it exists
+        wechat_share.setup_routes(app)
     r.add_get("/r/{token}", views.radar_page, name="radar_page")
 
 

@@ -16,7 +16,7 @@ from .console import setup_console_routes
 from .control import EMULATOR_KEY, setup_control_routes
 from .gateway import Gateway
 from .state import CorpState
-from .wechat import setup_wechat_routes
+from .wechat import OfficialAccount, setup_wechat_routes
 
 
 class Emulator:
@@ -65,6 +65,7 @@ class Emulator:
         self.gateway = Gateway(
             corp, self.state, token_ttl=token_ttl, rate_limit_per_minute=rate_limit_per_minute, clock=clock
         )
+        self.wechat = OfficialAccount(corp, clock=clock, token_ttl=token_ttl)  # api.weixin.qq.com
 
     @property
     def calls(self) -> Counter[str]:
@@ -80,10 +81,10 @@ class Emulator:
     def app(self) -> web.Application:
         app = web.Application()
         app[EMULATOR_KEY] = self
+        setup_wechat_routes(app)  # WeChat's /cgi-bin paths first: the WeCom gateway takes the rest
         app.router.add_route("*", "/cgi-bin/{path:.+}", self.gateway.handle, name="cgi_bin")
         setup_control_routes(app)
         setup_console_routes(app)
-        setup_wechat_routes(app)
         app.cleanup_ctx.append(self._callbacks_ctx)
         return app
 

@@ -3,6 +3,7 @@
   "use strict";
   var d = document.body.dataset;
   if (!d.key) return;
+  var entered = location.href;  // before the address is rewritten below
 
   function send(event, value) {
     var data = new URLSearchParams({ k: d.key, e: event, v: String(value || 0) });
@@ -77,6 +78,7 @@
     // WeChat forwards the address in the address bar; make it this visitor's link.
     try { history.replaceState(null, "", d.share); } catch (e) { /* another origin: keep the address */ }
     button.addEventListener("click", function () { send("share"); });
+    if (d.wx && window.wx) shareCard();
   } else {
     history.replaceState(null, "", location.pathname);  // drop OAuth's code from the address
     button.addEventListener("click", function () {
@@ -91,5 +93,29 @@
         done();
       }
     });
+  }
+
+  // WeChat's share card (official-account JS-SDK): title, description and cover, with this visitor's link.
+  function shareCard() {
+    // iOS WeChat checks the signature against the address the page was entered with; Android against
+    // the current one, which replaceState has made the visitor's own link.
+    var page = /iPhone|iPad|iPod/.test(navigator.userAgent) ? entered : location.href;
+    fetch(d.wx + "?url=" + encodeURIComponent(page.split("#")[0]), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) {
+        if (!c) return;
+        wx.config({
+          debug: false, appId: c.appId, timestamp: c.timestamp, nonceStr: c.nonceStr,
+          signature: c.signature, jsApiList: c.jsApiList
+        });
+        wx.ready(function () {
+          var card = { title: c.share.title, desc: c.share.desc, link: d.share, imgUrl: c.share.imgUrl };
+          // No share beacon here: these calls' success means the card is set, not that anyone shared it,
+          // and WeChat no longer tells a page when it is shared.
+          wx.updateAppMessageShareData(card);
+          wx.updateTimelineShareData({ title: card.title, link: card.link, imgUrl: card.imgUrl });
+        });
+      })
+      .catch(function () { /* the rewritten address still forwards the visitor's own link */ });
   }
 })();
