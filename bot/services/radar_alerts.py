@@ -14,12 +14,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise import connections
 from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
 
 from bot import notify
 from bot.models import FollowRelation, Radar, RadarAlert, Tag
 from bot.services import customer_edits, followups, spoken_duration
 from bot.settings import Settings
+from bot.store.db import is_postgres_connection
 
 log = logging.getLogger(__name__)
 
@@ -79,27 +82,53 @@ async def flush(wecom, settings: Settings, now: datetime | None = None, *, batch
 
 async def claim(now: datetime, limit: int = 200) -> list[RadarAlert]:
     """Queued alerts this caller now owns (status sending, attempts counted), oldest first; empty only when
-    nothing is claimable."""
+    nothing is claimable. A staff member's claimable alerts are taken together or not at all, so two
+    processes never split one member's burst into two messages."""
     while True:
-        due = (
-            await RadarAlert.filter(status__in=(RadarAlert.PENDING, RadarAlert.SENDING), created_at__lte=now)
-            .filter(Q(lease_until=None) | Q(lease_until__lt=now))
-            .order_by("created_at", "id")
-            .limit(limit)
-        )
+        due = await _claimable(now).order_by("created_at", "id").limit(limit).values_list("userid", flat=True)
         if not due:
             return []
-        claimed = []
-        for alert in due:
-            won = await RadarAlert.filter(id=alert.id, status=alert.status, attempts=alert.attempts).update(
-                status=RadarAlert.SENDING, attempts=F("attempts") + 1, lease_until=now + LEASE
-            )
-            if won:
-                alert.status, alert.attempts = RadarAlert.SENDING, alert.attempts + 1
-                claimed.append(alert)
+        claimed: list[RadarAlert] = []
+        for userid in dict.fromkeys(due):
+            claimed += await _claim_member(userid, now, limit - len(claimed))
+            if len(claimed) >= limit:
+                break
         # A process racing us took all of these; what it took is no longer claimable, so look again.
         if claimed:
             return claimed
+
+
+def _claimable(now: datetime):
+    return RadarAlert.filter(
+        Q(status__in=(RadarAlert.PENDING, RadarAlert.SENDING), created_at__lte=now)
+        & (Q(lease_until=None) | Q(lease_until__lt=now))
+    )
+
+
+class _Taken(Exception):
+    """Another process claimed one of a member's alerts first: leave the member to it."""
+
+
+async def _claim_member(userid: str, now: datetime, limit: int) -> list[RadarAlert]:
+    """One member's claimable alerts, in one transaction: on PostgreSQL the rows are locked as they are read
+    (a racing process waits, then finds them leased); on SQLite the first update holds the write lock, so a
+    racing process's conditional updates find the rows changed and it rolls back."""
+    try:
+        async with in_transaction():
+            query = _claimable(now).filter(userid=userid).order_by("created_at", "id").limit(max(limit, 1))
+            if is_postgres_connection(connections.get("default")):
+                query = query.select_for_update()
+            alerts = await query
+            for alert in alerts:
+                won = await RadarAlert.filter(
+                    id=alert.id, status=alert.status, attempts=alert.attempts
+                ).update(status=RadarAlert.SENDING, attempts=F("attempts") + 1, lease_until=now + LEASE)
+                if not won:
+                    raise _Taken
+                alert.status, alert.attempts = RadarAlert.SENDING, alert.attempts + 1
+    except _Taken:
+        return []
+    return alerts
 
 
 async def messages_since(userid: str, since: datetime) -> int:
