@@ -56,5 +56,25 @@ def render(name: str, context: dict, status: int = 200) -> web.Response:
     return web.Response(text=html, status=status, content_type="text/html")
 
 
+class StaticUrls:
+    """Versioned static URLs, worked out once per file: aiohttp hashes the whole file on every url_for
+    (pdf.js's worker is over a megabyte), and the files ship with the package, unchanged while it runs."""
+
+    def __init__(self, router: web.UrlDispatcher):
+        self._router = router
+        self._urls: dict[str, str] = {}
+
+    def __call__(self, filename: str) -> str:
+        url = self._urls.get(filename)
+        if url is None:
+            url = self._urls[filename] = str(self._router["static"].url_for(filename=filename))
+        return url
+
+
+STATIC_URLS = web.AppKey("static_urls", StaticUrls)
+
+
 def setup_static(app: web.Application) -> None:
+    """The static files, and the per-file URL cache templates reach as static('path')."""
     app.router.add_static("/static/", STATIC, name="static", append_version=True)
+    app[STATIC_URLS] = StaticUrls(app.router)

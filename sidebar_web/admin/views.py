@@ -9,7 +9,7 @@ from bot.services import reads, scope, timeline
 from sidebar_web.api.params import PAGING, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.customer_search import search_customers
-from sidebar_web.render import TIMELINE_LABELS, render
+from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
 
 
 async def console_page(request: web.Request, template: str, *, status: int = 200, **context) -> web.Response:
@@ -23,6 +23,7 @@ async def console_page(request: web.Request, template: str, *, status: int = 200
             "tz": settings.server.timezone,
             "csrf": csrf_token(request),
             "url": request.app.router,
+            "static": request.app[STATIC_URLS],
             "path": request.path,
             "TIMELINE_LABELS": TIMELINE_LABELS,
             **context,

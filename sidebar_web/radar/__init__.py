@@ -12,7 +12,7 @@ from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
 from bot.services.radar_links import LinkSigner
 from sidebar_web.radar import views, wechat_share
 from sidebar_web.radar.pages import ContentPages
-from sidebar_web.radar.views import BEACONS, LIMITER, PAGES, SIGNER, STATIC, VISITS, StaticUrls
+from sidebar_web.radar.views import BEACONS, LIMITER, PAGES, SIGNER, VISITS
 
 
 def setup_routes(app: web.Application) -> None:
@@ -21,7 +21,6 @@ def setup_routes(app: web.Application) -> None:
     app[LIMITER] = BeaconLimiter(settings.radar.beacons_per_minute)
     app.cleanup_ctx.append(writers_ctx)
     r = app.router
-    app[STATIC] = StaticUrls(r)
     app[PAGES] = ContentPages()
     r.add_post("/r/beacon", views.beacon, name="radar_beacon")
     if settings.radar.wechat_app_id:  # the WeChat share card: without an official account none of it exists

@@ -17,28 +17,12 @@ from bot.services.radar_links import BadLink, LinkSigner, RadarLink
 from bot.store.group_commit import GroupCommit
 from bot.wecom.errors import InvalidCode, WeComError
 from sidebar_web.radar.pages import ContentPages
-from sidebar_web.render import render
+from sidebar_web.render import STATIC_URLS, render
 
 log = logging.getLogger(__name__)
 
 
-class StaticUrls:
-    """Versioned static URLs, worked out once per file: aiohttp hashes the whole file on every url_for
-    (pdf.js's worker is over a megabyte), and the files ship with the package, unchanged while it runs."""
-
-    def __init__(self, router: web.UrlDispatcher):
-        self._router = router
-        self._urls: dict[str, str] = {}
-
-    def __call__(self, filename: str) -> str:
-        url = self._urls.get(filename)
-        if url is None:
-            url = self._urls[filename] = str(self._router["static"].url_for(filename=filename))
-        return url
-
-
 SIGNER = web.AppKey("radar_signer", LinkSigner)
-STATIC = web.AppKey("radar_static_urls", StaticUrls)
 PAGES = web.AppKey("radar_content_pages", ContentPages)
 LIMITER = web.AppKey("radar_beacon_limiter", BeaconLimiter)
 BEACONS = web.AppKey("radar_beacon_writer", BeaconWriter)
@@ -120,7 +104,7 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
     app = request.app
     settings, signer = app[SETTINGS], app[SIGNER]
     radar = opened.radar
-    context = {"radar": radar, "url": app.router, "static": app[STATIC]}
+    context = {"radar": radar, "url": app.router, "static": app[STATIC_URLS]}
     if opened.outcome == radar_visits.GONE:
         return render("radar/gone.html", context, status=410)
     if opened.outcome == radar_visits.FRIENDS_ONLY:

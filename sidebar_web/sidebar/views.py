@@ -13,7 +13,7 @@ from bot.services import InvalidInput, followups, radar_sending, reads, scope, s
 from bot.services.customer_edits import EditRefused, change_remark, change_tags
 from sidebar_web.api.params import PAGING, BadParam, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
-from sidebar_web.render import TIMELINE_LABELS, render
+from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
 
 # WeUI's icon for each timeline type, so a glance tells a gain from a loss.
 TIMELINE_ICONS = {
@@ -45,6 +45,7 @@ async def _page(request: web.Request, template: str, **context) -> web.Response:
             "tz": settings.server.timezone,
             "csrf": csrf_token(request),
             "url": request.app.router,
+            "static": request.app[STATIC_URLS],
             "shim": settings.emulator.jssdk_shim,
             "emulator_url": settings.wecom.api_base_url if settings.emulator.jssdk_shim else "",
             "corp_id": settings.wecom.corp_id,
