@@ -8,13 +8,14 @@ import signal
 
 from aiohttp import ClientSession, ClientTimeout
 
-from bot.events import Context, Router, default_router
-from bot.jobs import Scheduler
+from bot.contacts import handlers as contacts_handlers
+from bot.inbox.router import Context, Router
+from bot.inbox.worker import InboxWorker
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.store import db
 from bot.store.tokens import DbTokenStore
 from bot.wecom.client import WeComClient
-from bot.worker import InboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,11 @@ def wecom_client(session: ClientSession, settings: Settings) -> WeComClient:
         rate_per_second=w.rate_per_second,
         max_attempts=w.max_attempts,
     )
+
+
+def default_router() -> Router:
+    """Every package's event handlers, composed into one router for the inbox worker."""
+    return Router.compose(*contacts_handlers.ROUTERS)
 
 
 def inbox_worker(settings: Settings, client: WeComClient | None, router: Router | None = None) -> InboxWorker:

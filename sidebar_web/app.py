@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot import routes as bot_routes
 from bot import runtime
-from bot.appkeys import CRYPTO, HTTP, INBOX, SCHEDULER, SETTINGS, WECOM
-from bot.events import Router
-from bot.inbox import InboxWriter
-from bot.jobs import Scheduler
-from bot.services import radar_effects
+from bot.appkeys import CRYPTO, HTTP, SETTINGS, WECOM
+from bot.inbox import routes as bot_routes
+from bot.inbox.router import Router
+from bot.inbox.writer import INBOX, InboxWriter
+from bot.radar import effects as radar_effects
+from bot.scheduler import SCHEDULER, Scheduler
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto

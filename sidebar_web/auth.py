@@ -12,8 +12,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from yarl import URL
 
 from bot.appkeys import SETTINGS, WECOM
-from bot.services import scope
-from bot.services.scope import Viewer
+from bot.contacts import scope
+from bot.contacts.scope import Viewer
 from bot.settings import Settings
 from bot.store.keys import data_key
 from bot.wecom.errors import InvalidCode

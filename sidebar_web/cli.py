@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from sidebar_web import commands, demo
+    from sidebar_web import commands
+    from sidebar_web.demo import runner as demo
 
     if args.command == "serve":
         return commands.serve(settings, worker=not args.no_worker)

@@ -10,9 +10,9 @@ import sys
 
 from aiohttp import web
 
-from bot import inbox as inbox_store
 from bot import runtime
-from bot.models import InboxEvent
+from bot.inbox import writer as inbox_store
+from bot.inbox.models import InboxEvent
 from bot.settings import Settings, require_wecom_api
 from bot.store import db
 
@@ -65,7 +65,7 @@ async def sync_with_bars(client, settings: Settings, *, restart: bool = False):
     """Run a full sync drawing a progress bar per phase in the terminal (`scrm sync`, `scrm demo`)."""
     from tqdm import tqdm
 
-    from bot.services import sync as sync_service
+    from bot.contacts import sync as sync_service
 
     bars: dict[str, tqdm] = {}
 
@@ -89,7 +89,7 @@ async def sync_with_bars(client, settings: Settings, *, restart: bool = False):
 
 async def sync(settings: Settings, *, restart: bool) -> int:
     """A full sync with a progress bar per phase; an interrupted one resumes unless `restart`."""
-    from bot.services import sync as sync_service
+    from bot.contacts import sync as sync_service
     from bot.wecom.errors import WeComError
 
     require_wecom_api(settings)

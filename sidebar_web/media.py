@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
-from bot.services import radar_files
+from bot.radar import files as radar_files
 
 # A stored name never changes content (a new upload gets a new name), so caches may keep it.
 CACHE = "public, max-age=31536000, immutable"

@@ -8,7 +8,8 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from bot.services import local_time, timeline
+from bot.contacts import timeline
+from bot.values import local_time
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"

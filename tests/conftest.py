@@ -113,7 +113,7 @@ async def settled(emulator) -> None:
     """Every callback the emulator sent is delivered and handled, and none failed for good."""
     import asyncio
 
-    from bot import inbox
+    from bot.inbox import writer as inbox
 
     await emulator.callbacks.drain()
     for _ in range(500):

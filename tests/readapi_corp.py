@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from bot.appkeys import WECOM
-from bot.services import directory, tags
+from bot.contacts import directory, tags
 from sidebar_web.app import create_app
 from sidebar_web.commands import free_port
 from tests.conftest import settled

@@ -8,7 +8,7 @@ import os
 from tortoise import fields
 from tortoise.models import Model
 
-from bot.events import Context, Router
+from bot.inbox.router import Context, Router
 from bot.wecom.events import Event
 
 RECORDING_APPS = {"testing": {"models": ["tests.recording"], "default_connection": "default"}}

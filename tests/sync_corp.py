@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from bot.models import Customer, Department, FollowRelation, GroupChat, GroupMembership, Member
+from bot.contacts.models import Customer, Department, FollowRelation, GroupChat, GroupMembership, Member
 
 BASE_TIME = 1_700_000_000
 

@@ -3,9 +3,9 @@
 import asyncio
 import os
 
+from bot.inbox.worker import InboxWorker
 from bot.settings import load
 from bot.store import db
-from bot.worker import InboxWorker
 from tests.recording import RECORDING_APPS, slow_recording_router
 
 

@@ -16,7 +16,17 @@ from bot.settings import Settings, SettingsError
 log = logging.getLogger(__name__)
 
 APP = "models"
-MODELS_APP = {"models": ["bot.models"], "default_connection": "default", "migrations": "bot.migrations"}
+# Every domain package keeps its tables in its own models module; they form one tortoise app ("models"), so
+# moving a model between these modules changes nothing in the migration state (it names "models.<Class>").
+# Named as strings: storage never imports the domains.
+MODEL_MODULES = [
+    "bot.store.models",
+    "bot.inbox.models",
+    "bot.contacts.models",
+    "bot.followups.models",
+    "bot.radar.models",
+]
+MODELS_APP = {"models": MODEL_MODULES, "default_connection": "default", "migrations": "bot.migrations"}
 
 # For the `tortoise` CLI (makemigrations) only: `tortoise -c bot.store.db.TORTOISE_ORM makemigrations`.
 TORTOISE_ORM = {"connections": {"default": "sqlite://:memory:"}, "apps": {APP: MODELS_APP}}

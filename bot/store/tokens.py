@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import WeComToken
+from bot.store.models import WeComToken
 
 
 class DbTokenStore:

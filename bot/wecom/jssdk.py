@@ -37,3 +37,10 @@ def config_for(
         "signature": sign(corp_ticket, noncestr, timestamp, url),
         "agentSignature": sign(agent_ticket, noncestr, timestamp, url),
     }
+
+
+async def jssdk_config(wecom, corp_id: str, agent_id: int, url: str) -> dict[str, object]:
+    """Both signatures ww.register asks for: the corp's (config) and the app's (agentConfig)."""
+    corp_ticket = await wecom.get_jsapi_ticket()
+    agent_ticket = await wecom.get_agent_ticket()
+    return config_for(url, corp_ticket, agent_ticket, corp_id, agent_id)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.services import InvalidInput
+from bot.values import InvalidInput
 from sidebar_web.admin.views import admin_only
 from sidebar_web.auth import check_csrf
 

@@ -9,10 +9,14 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.appkeys import SETTINGS, WECOM
-from bot.services import InvalidInput, local_time, radar_export, radar_network, radar_stats, reads
+from bot.contacts import reads
+from bot.radar.analytics import export as radar_export
+from bot.radar.analytics import figures as radar_stats
+from bot.radar.analytics import network as radar_network
+from bot.values import InvalidInput, local_time
 from sidebar_web.admin.lists import admin_form
 from sidebar_web.admin.views import _pager, admin_only, console_page
-from sidebar_web.radar_query import CUSTOMER_PARAMS, customer_filter, radar_from_path
+from sidebar_web.api.radar_query import CUSTOMER_PARAMS, customer_filter, radar_from_path
 
 ADMINS_ONLY = "只有管理员可以查看雷达数据分析。"
 EXPORT_WRITE = 64 * 1024  # bytes of the workbook sent at a time

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.services import ordering, radar_groups, reads
+from bot.contacts import reads
+from bot.radar import groups as radar_groups
+from bot.store import ordering
 from sidebar_web.admin.lists import admin_form, apply, path_id
 from sidebar_web.admin.views import admin_only, console_page
 

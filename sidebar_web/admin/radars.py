@@ -9,7 +9,12 @@ from aiohttp import BodyPartReader, web
 from multidict import MultiDict
 
 from bot.appkeys import SETTINGS
-from bot.services import InvalidInput, ordering, radar_files, radar_groups, radars, reads
+from bot.contacts import reads
+from bot.radar import files as radar_files
+from bot.radar import groups as radar_groups
+from bot.radar import radars
+from bot.store import ordering
+from bot.values import InvalidInput
 from sidebar_web.admin.lists import admin_form, apply, path_id
 from sidebar_web.admin.views import admin_only, console_page
 from sidebar_web.auth import csrf_ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.services import stages
+from bot.followups import stages
 from sidebar_web.admin.lists import admin_form, apply, path_id
 from sidebar_web.admin.views import admin_only, console_page
 

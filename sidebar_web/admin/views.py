@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
-from bot.services import reads, scope, timeline
+from bot.contacts import reads, scope, timeline
+from sidebar_web.api.customer_search import search_customers
 from sidebar_web.api.params import PAGING, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
-from sidebar_web.customer_search import search_customers
 from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sidebar_web.api import openapi
-from sidebar_web.api.views import ENDPOINTS
+from sidebar_web.api.endpoints import ENDPOINTS
 
 PREFIX = "/api/v1"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sidebar_web.api.views import ENDPOINTS
+from sidebar_web.api.endpoints import ENDPOINTS
 
 _ERROR = {
     "type": "object",

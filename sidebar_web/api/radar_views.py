@@ -5,13 +5,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
-from bot.services import radar_network, radar_stats
-from sidebar_web.api import views as api  # for _viewer and json_response, read at call time
-from sidebar_web.radar_query import CUSTOMER_PARAMS, customer_filter, radar_from_path
+from bot.radar.analytics import figures as radar_stats
+from bot.radar.analytics import network as radar_network
+from sidebar_web.api.params import parse
+from sidebar_web.api.radar_query import CUSTOMER_PARAMS, customer_filter, radar_from_path
+from sidebar_web.api.responses import api_viewer, json_response
 
 
 async def _radar(request: web.Request):
-    viewer = await api._viewer(request)
+    viewer = await api_viewer(request)
     if not viewer.is_admin:
         raise web.HTTPForbidden(text="radar analytics are for admins")
     return await radar_from_path(request, "no such radar")
@@ -19,9 +21,9 @@ async def _radar(request: web.Request):
 
 async def radar_analytics(request: web.Request) -> web.Response:
     radar = await _radar(request)
-    api.parse(request.query, ())
+    parse(request.query, ())
     o = await radar_stats.analytics(radar, request.app[SETTINGS].server.timezone)
-    return api.json_response(
+    return json_response(
         {
             "radar": {"id": radar.id, "name": radar.name, "type": radar.type},
             "figures": o.figures,
@@ -38,31 +40,31 @@ async def radar_customers(request: web.Request) -> web.Response:
     radar = await _radar(request)
     p, f = customer_filter(request.query, request.app[SETTINGS].server.timezone)
     total, items = await radar_stats.customers(radar, f, limit=p["limit"], offset=p["offset"])
-    return api.json_response({"total": total, "limit": p["limit"], "offset": p["offset"], "items": items})
+    return json_response({"total": total, "limit": p["limit"], "offset": p["offset"], "items": items})
 
 
 async def radar_staff(request: web.Request) -> web.Response:
     radar = await _radar(request)
-    api.parse(request.query, ())
-    return api.json_response({"items": await radar_stats.staff(radar)})
+    parse(request.query, ())
+    return json_response({"items": await radar_stats.staff(radar)})
 
 
 async def radar_customer_path(request: web.Request) -> web.Response:
     radar = await _radar(request)
-    api.parse(request.query, ())
+    parse(request.query, ())
     path = await radar_network.source_path(radar, request.match_info["external_userid"])
     if path is None:
         raise web.HTTPNotFound(text="the customer never visited this radar")
-    return api.json_response(path)
+    return json_response(path)
 
 
 async def radar_customer_network(request: web.Request) -> web.Response:
     radar = await _radar(request)
-    api.parse(request.query, ())
+    parse(request.query, ())
     graph = await radar_network.network(radar, request.match_info["external_userid"])
     if graph is None:
         raise web.HTTPNotFound(text="the customer never visited this radar")
-    return api.json_response(graph)
+    return json_response(graph)
 
 
 _BASE = "/radars/{radar_id}/analytics"

@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from functools import partial
-
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
-from bot.services import reads, timeline
-from bot.services.scope import Viewer
+from bot.contacts import reads, timeline
+from sidebar_web.api.customer_search import CUSTOMER_PARAMS, search_customers
 from sidebar_web.api.params import PAGING, Param, parse
-from sidebar_web.auth import current_viewer
-from sidebar_web.customer_search import CUSTOMER_PARAMS, search_customers
-
-
-def _default(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-json_response = partial(web.json_response, dumps=partial(json.dumps, default=_default, ensure_ascii=False))
-
-
-async def _viewer(request: web.Request) -> Viewer:
-    viewer = await current_viewer(request)
-    if viewer is None:
-        raise web.HTTPUnauthorized(
-            text="login required: sign in at /auth/login or send Authorization: Bearer <api token>"
-        )
-    return viewer
+from sidebar_web.api.responses import api_viewer, json_response
 
 
 async def customers(request: web.Request) -> web.Response:
-    viewer = await _viewer(request)
+    viewer = await api_viewer(request)
     p, page = await search_customers(request, viewer)
     return json_response(
         {
@@ -49,7 +26,7 @@ async def customers(request: web.Request) -> web.Response:
 
 
 async def customer(request: web.Request) -> web.Response:
-    viewer = await _viewer(request)
+    viewer = await api_viewer(request)
     parse(request.query, ())
     detail = await reads.customer_detail(viewer, request.match_info["external_userid"])
     if detail is None:
@@ -64,7 +41,7 @@ TIMELINE_PARAMS = (
 
 
 async def customer_timeline(request: web.Request) -> web.Response:
-    viewer = await _viewer(request)
+    viewer = await api_viewer(request)
     p = parse(request.query, TIMELINE_PARAMS)
     found = await reads.customer_timeline(
         viewer,
@@ -80,7 +57,7 @@ async def customer_timeline(request: web.Request) -> web.Response:
 
 
 async def tags(request: web.Request) -> web.Response:
-    await _viewer(request)
+    await api_viewer(request)
     parse(request.query, ())
     return json_response({"groups": await reads.tag_groups()})
 
@@ -92,7 +69,7 @@ GROUP_PARAMS = (
 
 
 async def groups(request: web.Request) -> web.Response:
-    viewer = await _viewer(request)
+    viewer = await api_viewer(request)
     p = parse(request.query, GROUP_PARAMS)
     total, items = await reads.group_chats(
         viewer,
@@ -105,7 +82,7 @@ async def groups(request: web.Request) -> web.Response:
 
 
 async def departments(request: web.Request) -> web.Response:
-    await _viewer(request)
+    await api_viewer(request)
     parse(request.query, ())
     return json_response({"items": await reads.departments()})
 
@@ -114,13 +91,13 @@ MEMBER_PARAMS = (Param("include_inactive", "bool", "Also list members gone from 
 
 
 async def members(request: web.Request) -> web.Response:
-    await _viewer(request)
+    await api_viewer(request)
     p = parse(request.query, MEMBER_PARAMS)
     return json_response({"items": await reads.members(include_inactive=p["include_inactive"])})
 
 
 async def me(request: web.Request) -> web.Response:
-    viewer = await _viewer(request)
+    viewer = await api_viewer(request)
     return json_response(
         {
             "userid": viewer.userid,
@@ -132,11 +109,8 @@ async def me(request: web.Request) -> web.Response:
     )
 
 
-# Imported last: the radar views read this module's helpers.
-from sidebar_web.api.radar_views import RADAR_ENDPOINTS  # noqa: E402
-
 # Path, view, parameters, summary: the routes and the OpenAPI document are built from this one table.
-ENDPOINTS = (
+CORE_ENDPOINTS = (
     ("/customers", customers, CUSTOMER_PARAMS, "Customers: one row per follow relation, with totals"),
     ("/customers/{external_userid}", customer, (), "A customer's profile, relations with tags, groups"),
     ("/customers/{external_userid}/timeline", customer_timeline, TIMELINE_PARAMS, "A customer's timeline"),
@@ -145,5 +119,4 @@ ENDPOINTS = (
     ("/departments", departments, (), "Departments of the corp directory"),
     ("/members", members, MEMBER_PARAMS, "Staff members"),
     ("/me", me, (), "The caller's identity and role"),
-    *RADAR_ENDPOINTS,
 )

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
-from bot.services import radar_cache, radar_visits
-from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
-from bot.services.radar_links import LinkSigner
+from bot.radar import cache as radar_cache
+from bot.radar import visits as radar_visits
+from bot.radar.beacons import BeaconLimiter, BeaconWriter
+from bot.radar.links import LinkSigner
 from sidebar_web.radar import views, wechat_share
 from sidebar_web.radar.pages import ContentPages
 from sidebar_web.radar.views import BEACONS, LIMITER, PAGES, SIGNER, VISITS

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from markupsafe import escape
 
-from bot.models import Radar
+from bot.radar.models import Radar
 from sidebar_web.render import env
 
 _KEY, _SHARE = "\x00visit_key\x00", "\x00share_url\x00"  # characters no template output holds

@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from bot.appkeys import HTTP, SETTINGS, WECOM
-from bot.models import Radar
-from bot.services import radar_beacons, radar_files, radar_visitors, radar_visits
-from bot.services.radar_beacons import BeaconLimiter, BeaconWriter
-from bot.services.radar_links import BadLink, LinkSigner, RadarLink
+from bot.radar import beacons as radar_beacons
+from bot.radar import files as radar_files
+from bot.radar import visitors as radar_visitors
+from bot.radar import visits as radar_visits
+from bot.radar.beacons import BeaconLimiter, BeaconWriter
+from bot.radar.links import BadLink, LinkSigner, RadarLink
+from bot.radar.models import Radar
 from bot.store.group_commit import GroupCommit
 from bot.wecom.errors import InvalidCode, WeComError
 from sidebar_web.radar.pages import ContentPages

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.appkeys import HTTP, SETTINGS
-from bot.services import radar_wechat
-from bot.services.radar_wechat import ShareRefused
+from bot.radar import wechat as radar_wechat
+from bot.radar.wechat import ShareRefused
 from bot.wecom.errors import WeComError
 from bot.wecom.wechat import WeChatJsApi
 from sidebar_web.radar.views import SIGNER

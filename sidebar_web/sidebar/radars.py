@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
-from bot.services import radar_sending
+from bot.radar import sending as radar_sending
 from sidebar_web.auth import check_csrf, page_viewer
 
 

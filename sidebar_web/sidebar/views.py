@@ -9,8 +9,15 @@ from aiohttp import web
 from yarl import URL
 
 from bot.appkeys import SETTINGS, WECOM
-from bot.services import InvalidInput, followups, radar_sending, reads, scope, sidebar, stages, timeline
-from bot.services.customer_edits import EditRefused, change_remark, change_tags
+from bot.contacts import reads, scope, timeline
+from bot.contacts.cards import group_card
+from bot.contacts.edits import EditRefused, change_remark, change_tags
+from bot.followups import entries as followups
+from bot.followups import stages
+from bot.followups.card import customer_card
+from bot.radar import sending as radar_sending
+from bot.values import InvalidInput
+from bot.wecom import jssdk
 from sidebar_web.api.params import PAGING, BadParam, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
@@ -71,7 +78,7 @@ async def jssdk_config(request: web.Request) -> web.Response:
     if not page.startswith(settings.public_url + "/"):
         raise BadParam("url", f"must be a page of this server ({settings.public_url})")
     w = settings.wecom
-    return web.json_response(await sidebar.jssdk_config(request.app[WECOM], w.corp_id, w.agent_id, page))
+    return web.json_response(await jssdk.jssdk_config(request.app[WECOM], w.corp_id, w.agent_id, page))
 
 
 TIMELINE_PARAMS = (Param("type", "choices", "event types", timeline.TYPES), *PAGING)
@@ -81,7 +88,7 @@ async def customer(request: web.Request) -> web.Response:
     viewer = await page_viewer(request)
     p = parse(request.query, TIMELINE_PARAMS)
     external_userid = request.match_info["external_userid"]
-    card = await sidebar.customer_card(viewer, external_userid)
+    card = await customer_card(viewer, external_userid)
     if card is None:
         raise web.HTTPNotFound(text="找不到这位客户，或你没有查看权限。")
     total, events = await reads.customer_timeline(
@@ -106,7 +113,7 @@ async def _edit_section(
     request: web.Request, template: str, error: str = "", done: str = "", **extra
 ) -> web.Response:
     viewer = await page_viewer(request)
-    card = await sidebar.customer_card(viewer, request.match_info["external_userid"])
+    card = await customer_card(viewer, request.match_info["external_userid"])
     if card is None:
         raise web.HTTPNotFound(text="找不到这位客户，或你没有查看权限。")
     return await _page(request, template, c=card, tag_groups=await reads.tag_groups(), error=error, done=done)
@@ -214,9 +221,7 @@ def _local_datetime(text: str, tz: str) -> datetime | None:
 
 async def group(request: web.Request) -> web.Response:
     viewer = await page_viewer(request)
-    card = await sidebar.group_card(
-        viewer, request.match_info["chat_id"], request.app[SETTINGS].server.timezone
-    )
+    card = await group_card(viewer, request.match_info["chat_id"], request.app[SETTINGS].server.timezone)
     if card is None:
         raise web.HTTPNotFound(text="找不到这个客户群，或你没有查看权限。")
     return await _page(

@@ -25,8 +25,8 @@ import aiohttp
 from aiohttp import web
 from tortoise import connections
 
-from bot.models import Customer, Department, FollowRelation, Member, Tag, TagGroup, TimelineEvent
-from bot.services import timeline
+from bot.contacts import timeline
+from bot.contacts.models import Customer, Department, FollowRelation, Member, Tag, TagGroup, TimelineEvent
 from bot.settings import load
 from bot.wecom.emulator import CorpConfig
 from sidebar_web.app import create_app

@@ -172,7 +172,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 async def count_stored(env: dict) -> int:
-    from bot.models import InboxEvent
+    from bot.inbox.models import InboxEvent
     from bot.settings import load
     from bot.store import db
 

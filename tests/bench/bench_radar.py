@@ -36,9 +36,11 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.models import RadarGroup, RadarVisit, RadarVisitor
-from bot.services import radar_visitors, radar_visits, radars
-from bot.services.radar_links import LinkSigner, RadarLink
+from bot.radar import radars
+from bot.radar import visitors as radar_visitors
+from bot.radar import visits as radar_visits
+from bot.radar.links import LinkSigner, RadarLink
+from bot.radar.models import RadarGroup, RadarVisit, RadarVisitor
 from bot.settings import load
 from bot.store import db
 from bot.wecom.emulator import CorpConfig

@@ -26,8 +26,8 @@ import aiohttp
 from aiohttp import web
 from tortoise import connections
 
-from bot.models import Radar, RadarGroup, RadarSend, RadarVisit, RadarVisitor
-from bot.services import scope
+from bot.contacts import scope
+from bot.radar.models import Radar, RadarGroup, RadarSend, RadarVisit, RadarVisitor
 from sidebar_web.auth import COOKIE, SESSIONS
 from sidebar_web.commands import free_port
 from tests.bench.bench_api import filled_server, pct

@@ -28,7 +28,7 @@ STAFF = 100
 
 async def mirror(n: int) -> list[tuple[str, str]]:
     """n customers, each followed by one of STAFF members; returns (userid, external_userid) pairs."""
-    from bot.models import Customer, FollowRelation, Member
+    from bot.contacts.models import Customer, FollowRelation, Member
 
     now = datetime.now(UTC)
     await Member.bulk_create([Member(userid=f"s{i}", name=f"员工{i}", synced_at=now) for i in range(STAFF)])
@@ -43,9 +43,9 @@ async def mirror(n: int) -> list[tuple[str, str]]:
 
 
 async def one_round(args, client, emulator, senders: int) -> dict:
-    from bot import notify
-    from bot.models import Reminder
-    from bot.services import followups
+    from bot.followups import entries as followups
+    from bot.followups import reminders
+    from bot.followups.models import Reminder
     from bot.settings import load
     from bot.store import db
     from tests.bench.bench_sync import empty_postgres
@@ -72,7 +72,7 @@ async def one_round(args, client, emulator, senders: int) -> dict:
             started = time.perf_counter()
             due = now + timedelta(minutes=2)
             outcomes = await asyncio.gather(
-                *(notify.send_due_reminders(client, settings, now=due) for _ in range(senders))
+                *(reminders.send_due_reminders(client, settings, now=due) for _ in range(senders))
             )
             sent_wall = time.perf_counter() - started
             delivered = len(emulator.state.messages) - before

@@ -19,7 +19,7 @@ import time
 
 import aiohttp
 
-from bot.models import FollowRelation
+from bot.contacts.models import FollowRelation
 from sidebar_web.auth import COOKIE, SESSIONS
 from tests.bench.bench_api import filled_server, pct
 

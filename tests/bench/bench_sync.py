@@ -66,7 +66,7 @@ def client_for(session: aiohttp.ClientSession, base_url: str):
 
 async def bare_paging(client) -> int:
     """Every call the sync makes, in the same order, with nothing applied; returns the records read."""
-    from bot.services import directory, groups, sync, tags
+    from bot.contacts import directory, groups, sync, tags
     from bot.wecom.client import BATCH_USERIDS
 
     await directory.fetch_directory(client)
@@ -89,7 +89,7 @@ async def bare_paging(client) -> int:
 
 
 async def child(args: argparse.Namespace) -> None:
-    from bot.services import sync
+    from bot.contacts import sync
     from bot.settings import load
     from bot.store import db
 

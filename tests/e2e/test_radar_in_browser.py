@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.models import RadarVisit, RadarVisitor
+from bot.radar.models import RadarVisit, RadarVisitor
 from tests.e2e.conftest import shot
-from tests.radar_pages import make_radar, staff_link
+from tests.radar.pages import make_radar, staff_link
 
 
 async def eventually(check, timeout: float = 10.0):

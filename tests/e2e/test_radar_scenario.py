@@ -13,13 +13,16 @@ import re
 import pytest
 from yarl import URL
 
-from bot.appkeys import SCHEDULER, SETTINGS
-from bot.jobs import send_radar_alerts
-from bot.models import RadarSend, RadarVisit
-from bot.services import radar_files, radar_groups, radars
+from bot.appkeys import SETTINGS
+from bot.radar import files as radar_files
+from bot.radar import groups as radar_groups
+from bot.radar import radars
+from bot.radar.jobs import send_radar_alerts
+from bot.radar.models import RadarSend, RadarVisit
+from bot.scheduler import SCHEDULER
 from tests.e2e.conftest import shot
 from tests.e2e.test_radar_in_browser import eventually
-from tests.radar_pages import tiny_pdf
+from tests.radar.pages import tiny_pdf
 
 
 @pytest.fixture
@@ -161,6 +164,6 @@ async def _rows(page, table: str) -> list[list[str]]:
 
 
 def _spoken(seconds: float) -> str:
-    from bot.services.radar_stats import spoken_seconds
+    from bot.radar.analytics.figures import spoken_seconds
 
     return spoken_seconds(round(seconds))

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from yarl import URL
 
 from bot.appkeys import SETTINGS
-from bot.models import Radar, RadarSend
-from bot.services import radar_groups
-from bot.services.radar_links import LinkSigner
+from bot.radar import groups as radar_groups
+from bot.radar.links import LinkSigner
+from bot.radar.models import Radar, RadarSend
 from tests.e2e.conftest import shot
 
 

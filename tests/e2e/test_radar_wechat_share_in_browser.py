@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from yarl import URL
 
-from bot.models import RadarVisitor
-from bot.services import radar_visitors
-from tests.radar_pages import make_radar, signer, staff_link
-from tests.test_radar_wechat_share import COVER, client, verifies  # noqa: F401  (the fixture)
+from bot.radar import visitors as radar_visitors
+from bot.radar.models import RadarVisitor
+from tests.radar.pages import make_radar, signer, staff_link
+from tests.radar.test_wechat_share import COVER, client, verifies  # noqa: F401  (the fixture)
 
 ANDROID_WECHAT = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "

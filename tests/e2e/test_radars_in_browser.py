@@ -3,10 +3,11 @@ a cover, and the list orders and deletes without a page load."""
 
 from __future__ import annotations
 
-from bot.models import Radar
-from bot.services import radar_files, radar_groups
+from bot.radar import files as radar_files
+from bot.radar import groups as radar_groups
+from bot.radar.models import Radar
 from tests.e2e.conftest import shot
-from tests.test_radar_files import PDF, PNG
+from tests.radar.test_files import PDF, PNG
 
 
 async def test_an_admin_creates_a_pdf_radar_and_deletes_a_link_radar(company, browser, tmp_path):

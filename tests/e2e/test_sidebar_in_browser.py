@@ -67,8 +67,8 @@ async def test_a_follow_up_logged_in_the_sidebar_reminds_the_member_at_its_time(
     from datetime import UTC, datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from bot import notify
     from bot.appkeys import SETTINGS, WECOM
+    from bot.followups import reminders
 
     server = str(company.client.make_url("")).rstrip("/")
     ext = company.ids["c4"]
@@ -95,9 +95,9 @@ async def test_a_follow_up_logged_in_the_sidebar_reminds_the_member_at_its_time(
 
     # The scheduler's run at the reminder's time (the clock moved forward) sends the WeCom app message.
     app = company.client.app
-    assert not await notify.send_due_reminders(app[WECOM], app[SETTINGS], now=datetime.now(UTC))  # not yet
+    assert not await reminders.send_due_reminders(app[WECOM], app[SETTINGS], now=datetime.now(UTC))  # not yet
     due = remind.astimezone(UTC) + timedelta(seconds=1)
-    assert await notify.send_due_reminders(app[WECOM], app[SETTINGS], now=due) == {"sent": 1}
+    assert await reminders.send_due_reminders(app[WECOM], app[SETTINGS], now=due) == {"sent": 1}
     [message] = [m for m in company.emulator.state.messages if m["recipients"] == ["s1"]]
     card = message["payload"]["textcard"]
     assert message["msgtype"] == "textcard" and "客户想要报价单" in card["description"]

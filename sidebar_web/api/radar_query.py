@@ -1,0 +1,42 @@
+"""The radar analytics' customer search, read from a query the same way by the console and the API."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.contacts.reads import day_bounds
+from bot.radar.analytics import figures as radar_stats
+from bot.radar.analytics.figures import CustomerFilter
+from sidebar_web.api.params import PAGING, BadParam, Param, parse
+
+CUSTOMER_PARAMS = (
+    Param("q", "text", "Text in the customer's name or a staff remark"),
+    Param("userid", "text", "The staff member who sent the radar (所属成员)"),
+    Param("last_from", "date", "Last visit on or after this day (server.timezone)"),
+    Param("last_to", "date", "Last visit on or before this day (server.timezone)"),
+    *PAGING,
+)
+
+
+def customer_filter(query, tz: str, params=CUSTOMER_PARAMS) -> tuple[dict, CustomerFilter]:
+    """The parsed parameters and the filter they mean; a 400 names a malformed one."""
+    p = parse(query, params)
+    if p["last_from"] and p["last_to"] and p["last_from"] > p["last_to"]:
+        raise BadParam("last_to", "must not be before last_from")
+    return p, CustomerFilter(
+        text=p["q"] or "",
+        userid=p["userid"] or "",
+        last_from=day_bounds(p["last_from"], tz)[0] if p["last_from"] else None,
+        last_before=day_bounds(p["last_to"], tz)[1] if p["last_to"] else None,
+    )
+
+
+async def radar_from_path(request: web.Request, missing: str = "雷达不存在。"):
+    try:
+        radar_id = int(request.match_info["radar_id"])
+    except ValueError:
+        raise web.HTTPNotFound(text=missing) from None
+    radar = await radar_stats.radar_to_analyse(radar_id)
+    if radar is None:
+        raise web.HTTPNotFound(text=missing)
+    return radar
