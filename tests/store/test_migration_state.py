@@ -4,9 +4,6 @@ with the migration state (no new migration would be written)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from tortoise import Tortoise, connections
 from tortoise.migrations.autodetector import MigrationAutodetector
 
@@ -16,7 +13,7 @@ from bot.inbox.models import InboxEvent
 from bot.radar.models import RadarGroup
 from bot.store import db
 from bot.store.models import WeComToken
-from tests.web.test_cli import settings_env
+from tests.web.test_cli import scrm
 
 WHEN = "2026-05-01T08:00:00+00:00"
 # Rows as the code before the move wrote them, one table of each package, by plain SQL.
@@ -34,16 +31,6 @@ ROWS = (
     f" VALUES (11, 'k1', 'change_external_contact', 'add_external_contact', 'wmOld', 1700000000, '<xml/>',"
     f" '{WHEN}', 'done', 1, '{WHEN}', NULL, '', '', '{WHEN}')",
 )
-
-
-def scrm(settings, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sidebar_web.cli", *args],
-        env=settings_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 async def test_a_database_from_before_the_move_upgrades_with_nothing_pending_and_reads_back(settings):
