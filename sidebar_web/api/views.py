@@ -36,7 +36,8 @@ async def _viewer(request: web.Request) -> Viewer:
 
 async def customers(request: web.Request) -> web.Response:
     viewer = await _viewer(request)
-    p, page = await search_customers(request, viewer)
+    p = parse(request.query, CUSTOMER_PARAMS)
+    page = await search_customers(viewer, p, request.app[SETTINGS].server.timezone)
     return json_response(
         {
             "total": page.total,
@@ -58,7 +59,7 @@ async def customer(request: web.Request) -> web.Response:
 
 
 TIMELINE_PARAMS = (
-    Param("type", "choices", "Only these event types, comma-separated", timeline.TYPES),
+    Param("type", "choices", "Only these event types, comma-separated", timeline.TYPES, label="动态类型"),
     *PAGING,
 )
 
@@ -86,7 +87,7 @@ async def tags(request: web.Request) -> web.Response:
 
 
 GROUP_PARAMS = (
-    Param("include_dismissed", "bool", "Also list dismissed groups", default=False),
+    Param("include_dismissed", "bool", "Also list dismissed groups", default=False, label="包含已解散的群"),
     *PAGING,
 )
 
@@ -110,7 +111,11 @@ async def departments(request: web.Request) -> web.Response:
     return json_response({"items": await reads.departments()})
 
 
-MEMBER_PARAMS = (Param("include_inactive", "bool", "Also list members gone from WeCom", default=False),)
+MEMBER_PARAMS = (
+    Param(
+        "include_inactive", "bool", "Also list members gone from WeCom", default=False, label="包含已离职成员"
+    ),
+)
 
 
 async def members(request: web.Request) -> web.Response:

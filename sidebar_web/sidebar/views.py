@@ -11,7 +11,7 @@ from yarl import URL
 from bot.appkeys import SETTINGS, WECOM
 from bot.services import InvalidInput, followups, radar_sending, reads, scope, sidebar, stages, timeline
 from bot.services.customer_edits import EditRefused, change_remark, change_tags
-from sidebar_web.api.params import PAGING, BadParam, Param, parse
+from sidebar_web.api.params import PAGING, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
 
@@ -63,18 +63,21 @@ async def entry(request: web.Request) -> web.Response:
     return await _page(request, "sidebar/entry.html")
 
 
+PAGE_URL = Param("url", "text", "The page to sign", label="页面地址")
+
+
 async def jssdk_config(request: web.Request) -> web.Response:
     """Signatures for ww.register, only for pages of this server."""
     await page_viewer(request)
     settings = request.app[SETTINGS]
     page = request.query.get("url", "")
     if not page.startswith(settings.public_url + "/"):
-        raise BadParam("url", f"must be a page of this server ({settings.public_url})")
+        raise PAGE_URL.refuse("not_ours", site=settings.public_url)
     w = settings.wecom
     return web.json_response(await sidebar.jssdk_config(request.app[WECOM], w.corp_id, w.agent_id, page))
 
 
-TIMELINE_PARAMS = (Param("type", "choices", "event types", timeline.TYPES), *PAGING)
+TIMELINE_PARAMS = (Param("type", "choices", "event types", timeline.TYPES, label="动态类型"), *PAGING)
 
 
 async def customer(request: web.Request) -> web.Response:
