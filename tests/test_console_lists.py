@@ -123,3 +123,26 @@ async def test_the_radar_list_pages_under_its_group_headings_and_a_change_keeps_
     assert "saved=" not in pager_of(saved)  # the notice is not carried to other pages
     _, group_page = await html_of(company, f"/console/radar/radars?group={groups[1].id}")
     assert "第 1/2 页" in pager_of(group_page) and f'id="group-{groups[1].id}"' in group_page
+
+
+async def test_a_radar_batch_tag_by_htmx_answers_with_the_section_alone(company):
+    """The batch tag's answer replaces the customer section: it must be that section, never a whole page
+    (which htmx would nest inside the page), whether it tags or refuses."""
+    ids = await people({k: company.ids[f"c{i}"] for i, k in enumerate("ABCDEF", 1)})
+    radar = await make_radar()
+    await build(radar, ids, await _today_start())
+    url = f"/console/radar/radars/{radar.id}/analytics/customers"
+    _, page = await html_of(company, url + "?userid=s1&limit=2")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    tag_url = re.search(r'hx-post="([^"]+/customers/tag[^"]*)"', page).group(1).replace("&amp;", "&")
+    hx = {"HX-Request": "true"}
+    for data, status in (
+        ({"csrf": csrf, "tag": ""}, 400),  # nothing chosen
+        ({"csrf": csrf, "tag": company.tags["B"], "external_userid": [ids["A"]]}, 200),
+    ):
+        response = await company.client.post(tag_url, data=data, headers=hx)
+        html = await response.text()
+        assert response.status == status
+        assert html.lstrip().startswith('<section id="radar-customers">') and "<header" not in html
+        # Its pager still links to the list (a GET), with the filters the page had.
+        assert all(h.startswith(url + "?userid=s1&limit=2") for h in links_of(pager_of(html)).values())

@@ -50,10 +50,11 @@ async def _customers(request, radar, *, notice: str = "", error: str = "", refus
     )
     list_url = request.app.router["console_radar_analytics_customers"].url_for(radar_id=str(radar.id))
     pages = pager(list_url, request.query, CUSTOMER_PARAMS, total=total, limit=p["limit"], offset=p["offset"])
-    # htmx asks for the table only when the search form changes.
+    # Any htmx request (the search form, a batch tag) swaps the section; only a plain page load, or a form
+    # sent without script, gets the whole page.
     template = (
         "admin/_radar_analytics_customers.html"
-        if request.headers.get("HX-Request") and request.method == "GET"
+        if request.headers.get("HX-Request")
         else "admin/radar_analytics.html"
     )
     return await console_page(
