@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from functools import partial
 
 from aiohttp import web
 
+from sidebar_web.api.params import BadParam
 from sidebar_web.render import render
 
 log = logging.getLogger(__name__)
@@ -20,17 +23,19 @@ PAGES = {
 }
 
 
+_dumps = partial(json.dumps, ensure_ascii=False)
+
 # Answered in JSON: the API, and the sidebar endpoints its scripts fetch (signatures, radar sends).
 JSON_PATHS = ("/api/", "/sidebar/jssdk-config", "/sidebar/radars/")
 
 
-def error_response(request: web.Request, status: int, detail: str = "", param: str = "") -> web.Response:
+def error_response(request: web.Request, status: int, detail: str = "", bad: BadParam | None = None):
     title, message = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
     if request.path.startswith(JSON_PATHS):
         body = {"error": detail or title, "status": status}
-        if param:  # a bad query parameter, named so a client can point at it
-            body["param"] = param
-        return web.json_response(body, status=status)
+        if bad is not None:  # a bad query parameter, named so a client can point at it, in both languages
+            body.update(error=bad.error, message=bad.message, param=bad.param)
+        return web.json_response(body, status=status, dumps=_dumps)
     return render("error.html", {"status": status, "title": title, "message": detail or message}, status)
 
 
@@ -42,7 +47,7 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         detail = exc.text if exc.text != exc.reason else ""
-        return error_response(request, exc.status, detail, getattr(exc, "param", ""))
+        return error_response(request, exc.status, detail, exc if isinstance(exc, BadParam) else None)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(request, 500)

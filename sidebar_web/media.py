@@ -1,7 +1,7 @@
 """Stored radar files for anyone with the link (customers open them): GET /media/radar/{name}, with Range.
 
 Names are 32 random hex digits, so a file is found only through a radar that shows it. URLs for pages and
-news cards come from bot/services/radar_files.py (media_path, media_url)."""
+news cards come from bot/radar/files.py (media_path, media_url)."""
 
 from __future__ import annotations
 

@@ -23,11 +23,12 @@ __all__ = ["CustomerFilter", "InvalidQuery", "Page", "list_customers"]
 
 
 class InvalidQuery(ValueError):
-    """A search names something that does not exist; `param` is the query parameter to blame."""
+    """A search names something that does not exist: `param` is the query parameter to blame, `values` what
+    it named that is not there (the web layer words the refusal)."""
 
-    def __init__(self, param: str, reason: str):
+    def __init__(self, param: str, reason: str, values: tuple[str, ...] = ()):
         super().__init__(f"{param}: {reason}")
-        self.param, self.reason = param, reason
+        self.param, self.reason, self.values = param, reason, values
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,12 @@ async def list_customers(viewer: Viewer, filters: CustomerFilter, *, limit: int,
         known = set(await Tag.filter(tag_id__in=filters.tag_ids).values_list("tag_id", flat=True))
         unknown = [t for t in filters.tag_ids if t not in known]
         if unknown:
-            raise InvalidQuery("tags", f"no such tag: {', '.join(unknown)}")
+            raise InvalidQuery("tags", f"no such tag: {', '.join(unknown)}", tuple(unknown))
     if filters.owners:
         known = set(await Member.filter(userid__in=filters.owners).values_list("userid", flat=True))
         unknown = [u for u in filters.owners if u not in known]
         if unknown:
-            raise InvalidQuery("owner", f"no such staff member: {', '.join(unknown)}")
+            raise InvalidQuery("owner", f"no such staff member: {', '.join(unknown)}", tuple(unknown))
     scoped = dataclasses.replace(filters, userids=await scope.visible_userids(viewer))
     total, dedup, ids = await search.search(scoped, limit=limit, offset=offset)
     rows = {r.id: r for r in await FollowRelation.filter(id__in=ids).prefetch_related("customer")}
@@ -135,7 +136,7 @@ async def customer_timeline(
     """The customer's timeline page, newest first, with staff names; None outside scope."""
     unknown = [t for t in types if t not in timeline.TYPES]
     if unknown:
-        raise InvalidQuery("type", f"no such event type: {', '.join(unknown)}")
+        raise InvalidQuery("type", f"no such event type: {', '.join(unknown)}", tuple(unknown))
     if not await scope.can_see_customer(viewer, external_userid):
         return None
     total, events = await timeline.read(external_userid, types=types, limit=limit, offset=offset)

@@ -20,6 +20,12 @@ class FollowUpError(InvalidInput):
     """A follow-up the service refuses."""
 
 
+def clean_text(text: str) -> str:
+    """The text as stored and counted: ends trimmed, and a form's CRLF line breaks as one character each
+    (a browser submits a textarea's LF as CRLF, which would otherwise count every line break twice)."""
+    return (text or "").replace("\r\n", "\n").strip()
+
+
 async def log_follow_up(
     userid: str,
     external_userid: str,
@@ -32,7 +38,7 @@ async def log_follow_up(
     """Record a follow-up in the timeline, move the customer to `stage_id` for this staff member, and
     remind them at `remind_at` (an aware time in the future)."""
     now = now or datetime.now(UTC)
-    text = (text or "").strip()
+    text = clean_text(text)
     if not text:
         raise FollowUpError("text", "跟进内容不能为空。")
     if len(text) > TEXT_MAX:

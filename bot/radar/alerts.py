@@ -1,7 +1,7 @@
 """The scheduler's side of radar visits: mark the queued auto-tags through WeCom and tell each staff member,
 in one app message per run, which customers opened which radars.
 
-Queued alerts are rows (bot.services.radar_effects writes them), so a restart loses none. A run claims
+Queued alerts are rows (bot.radar.effects writes them), so a restart loses none. A run claims
 them the way follow-up reminders are claimed: an UPDATE guarded by the status and the attempt count it
 read, with a lease, so of two processes exactly one works on an alert, and an alert whose process died is
 taken again once its lease runs out.

@@ -1,7 +1,7 @@
 """Radars as the radar pages and beacons read them: kept in-process for a moment, forgotten on every save.
 
 Every page open and every beacon burst needs its radar, and radars change rarely. A radar saved in this
-process (an edit or a deletion through bot.services.radars) is forgotten at once through tortoise's
+process (an edit or a deletion through bot.radar.radars) is forgotten at once through tortoise's
 post_save signal; one saved by another server process is read again after TTL seconds at the latest, less
 than it takes a person to switch from the console to a phone and open the link.
 """

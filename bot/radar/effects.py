@@ -1,7 +1,7 @@
 """What a customer's radar visit sets off: timeline events, and the auto-tags and staff alert it queues.
 
 These run on the radar page's request path, so they only write rows: the scheduler's flush
-(bot.services.radar_alerts) marks the tags through WeCom and sends the alerts. Visits by people who are not
+(bot.radar.alerts) marks the tags through WeCom and sends the alerts. Visits by people who are not
 a corp's customer (no external_userid) set off nothing.
 """
 

@@ -1,5 +1,5 @@
 """Radar visits: opening a radar page (level, source path, channel), and the key its beacons carry (the
-beacons themselves: bot.services.radar_beacons)."""
+beacons themselves: bot.radar.beacons)."""
 
 from __future__ import annotations
 

@@ -15,8 +15,10 @@ from bot.radar.analytics import figures as radar_stats
 from bot.radar.analytics import network as radar_network
 from bot.values import InvalidInput, local_time
 from sidebar_web.admin.lists import admin_form
-from sidebar_web.admin.views import _pager, admin_only, console_page
-from sidebar_web.api.radar_query import CUSTOMER_PARAMS, customer_filter, radar_from_path
+from sidebar_web.admin.paging import pager, read_filters, searched
+from sidebar_web.admin.views import admin_only, console_page
+from sidebar_web.api.params import PAGING
+from sidebar_web.api.radar_query import CUSTOMER_PARAMS, customer_filter, filter_of, radar_from_path
 
 ADMINS_ONLY = "只有管理员可以查看雷达数据分析。"
 EXPORT_WRITE = 64 * 1024  # bytes of the workbook sent at a time
@@ -45,14 +47,23 @@ async def customers(request: web.Request) -> web.Response:
 
 
 async def _customers(request, radar, *, notice: str = "", error: str = "", refused=None, status: int = 200):
-    p, f = customer_filter(request.query, _tz(request))
-    total, rows = await radar_stats.customers(radar, f, limit=p["limit"], offset=p["offset"])
-    # htmx asks for the table only when the search form changes.
-    partial = request.headers.get("HX-Request") and request.method == "GET"
-    template = "admin/_radar_analytics_customers.html" if partial else "admin/radar_analytics.html"
+    p, errors = read_filters(request.query, CUSTOMER_PARAMS)
+    f = filter_of(p, _tz(request))
+    total, rows = await searched(
+        errors, lambda: radar_stats.customers(radar, f, limit=p["limit"], offset=p["offset"]), (0, [])
+    )
+    list_url = request.app.router["console_radar_analytics_customers"].url_for(radar_id=str(radar.id))
+    pages = pager(list_url, request.query, CUSTOMER_PARAMS, total=total, limit=p["limit"], offset=p["offset"])
+    # Any htmx request (the search form, a batch tag) swaps the section; only a plain page load, or a form
+    # sent without script, gets the whole page.
+    template = (
+        "admin/_radar_analytics_customers.html"
+        if request.headers.get("HX-Request")
+        else "admin/radar_analytics.html"
+    )
     return await console_page(
-        request, template, status=status, error=error, tab="customers", radar=radar, rows=rows, total=total,
-        p=p, query=request.query, pages=_pager(request, p["offset"], p["limit"], total), notice=notice,
+        request, template, status=400 if errors else status, error=error, errors=errors, tab="customers",
+        radar=radar, rows=rows, total=total, p=p, pages=pages, notice=notice,
         refused=refused or {}, members=await reads.members(include_inactive=True),
         tag_groups=await reads.tag_groups(), spoken=radar_stats.spoken_seconds,
         export_query=request.query_string,
@@ -97,8 +108,15 @@ async def export(request: web.Request) -> web.Response:
 async def staff(request: web.Request) -> web.Response:
     await admin_only(request, ADMINS_ONLY)
     radar = await radar_from_path(request)
+    p, errors = read_filters(request.query, PAGING)
+    # The ranking needs every member's figures whatever the page, so the page is a slice of it.
     rows = await radar_stats.staff(radar)
-    return await console_page(request, "admin/radar_analytics.html", tab="staff", radar=radar, rows=rows)
+    list_url = request.app.router["console_radar_analytics_staff"].url_for(radar_id=str(radar.id))
+    pages = pager(list_url, request.query, PAGING, total=len(rows), limit=p["limit"], offset=p["offset"])
+    return await console_page(
+        request, "admin/radar_analytics.html", status=400 if errors else 200, tab="staff", radar=radar,
+        rows=rows[p["offset"] : p["offset"] + p["limit"]], pages=pages, errors=errors,
+    )  # fmt: skip
 
 
 async def source_path(request: web.Request) -> web.Response:

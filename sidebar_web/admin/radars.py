@@ -16,7 +16,9 @@ from bot.radar import radars
 from bot.store import ordering
 from bot.values import InvalidInput
 from sidebar_web.admin.lists import admin_form, apply, path_id
+from sidebar_web.admin.paging import pager, read_filters
 from sidebar_web.admin.views import admin_only, console_page
+from sidebar_web.api.params import PAGING, Param
 from sidebar_web.auth import csrf_ok
 
 ADMINS_ONLY = "只有管理员可以管理智能雷达。"
@@ -36,11 +38,16 @@ FILE_FIELDS = {
 MAX_PARTS = 500  # a form has a dozen fields and one per chosen tag
 
 
+LIST_PARAMS = (
+    Param("saved", "int", "The radar just saved: its page opens", minimum=1, label="已保存的雷达"),
+    Param("group", "int", "Open the page where this group starts", minimum=1, label="雷达分组"),
+    *PAGING,
+)
+
+
 async def radar_list(request: web.Request) -> web.Response:
     await admin_only(request, ADMINS_ONLY)
-    saved = request.query.get("saved", "")
-    radar = await radars.get_radar(int(saved)) if saved.isdigit() else None
-    return await _render(request, notice=f"已保存雷达“{radar.name}”。" if radar else "")
+    return await _render(request)
 
 
 async def move(request: web.Request) -> web.Response:
@@ -206,14 +213,53 @@ async def _form_page(request, radar, values: dict, *, error="", field="", status
 
 
 async def _render(request: web.Request, *, notice: str = "", error: str = "", status: int = 200):
+    """The list by group, one page of it. A change posted from a page carries that page's query, so the
+    answer is the same page."""
+    p, errors = read_filters(request.query, LIST_PARAMS)
+    groups = await radars.by_group()
+    # Paged by rows: each radar is one, and so is a group without radars (its heading and empty row).
+    slots = [(g, r) for g, items in groups for r in (items or [None])]
+    limit, offset = p["limit"], p["offset"]
+    if "offset" not in request.query and (p["saved"] or p["group"]):
+        # Open the page the saved radar is on, or where the group starts (the group page links there).
+        def wanted(group, radar) -> bool:
+            return radar is not None and radar.id == p["saved"] if p["saved"] else group.id == p["group"]
+
+        offset = next((i for i, slot in enumerate(slots) if wanted(*slot)), 0) // limit * limit
+    offset = min(offset, max(0, len(slots) - 1) // limit * limit)  # past the end (after deletes): the last
+    saved = next((r for _, r in slots if r and r.id == p["saved"]), None)
+    if saved and request.method == "GET":
+        notice = notice or f"已保存雷达“{saved.name}”。"
+    count = sum(len(items) for _, items in groups)
+    list_url = request.app.router["console_radars"].url_for()
+    pages = pager(list_url, request.query, PAGING, total=count, limit=limit, offset=offset, slots=len(slots))
     template = "admin/_radars.html" if request.headers.get("HX-Request") else "admin/radars.html"
     tag_names = {t["tag_id"]: t["name"] for g in await reads.tag_groups() for t in g["tags"]}
     context = {
-        "groups": await radars.by_group(),
+        "sections": _sections(groups, slots[offset : offset + limit]),
+        "has_groups": bool(groups),
+        "pages": pages,
+        "errors": errors,
         "types": radars.TYPES,
         "tag_names": tag_names,
         "moves": ordering.MOVES,
         "media_path": radar_files.media_path,
         "notice": notice,
     }
+    status = 400 if errors else status
     return await console_page(request, template, status=status, error=error, **context)
+
+
+def _sections(groups, page) -> list[dict]:
+    """The page's rows under their group headings: each radar with its place in its whole group (a group
+    may run over from the previous page), so order and moves read the same on every page."""
+    sizes = {g.id: len(items) for g, items in groups}
+    places = {r.id: i for _, items in groups for i, r in enumerate(items, 1)}
+    sections: list[dict] = []
+    for group, radar in page:
+        if not sections or sections[-1]["group"].id != group.id:
+            sections.append({"group": group, "count": sizes[group.id], "rows": []})
+        if radar is not None:
+            i = places[radar.id]
+            sections[-1]["rows"].append((radar, i, i == 1, i == sizes[group.id]))
+    return sections

@@ -6,7 +6,9 @@ from aiohttp import web
 
 from bot.appkeys import SETTINGS
 from bot.contacts import reads, scope, timeline
-from sidebar_web.api.customer_search import search_customers
+from bot.contacts.reads import Page
+from sidebar_web.admin.paging import pager, read_filters, searched
+from sidebar_web.api.customer_search import CUSTOMER_PARAMS, search_customers
 from sidebar_web.api.params import PAGING, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
@@ -44,31 +46,30 @@ async def overview(request: web.Request) -> web.Response:
 
 async def customers(request: web.Request) -> web.Response:
     viewer = await page_viewer(request)
-    p, page = await search_customers(request, viewer)
+    tz = request.app[SETTINGS].server.timezone
+    p, errors = read_filters(request.query, CUSTOMER_PARAMS)
+    page = await searched(errors, lambda: search_customers(viewer, p, tz), Page(0, 0, []))
     context = {
         "p": p,
         "page": page,
-        "pages": _pager(request, p["offset"], p["limit"], page.total),
+        "errors": errors,
+        "pages": pager(
+            request.app.router["console_customers"].url_for(),
+            request.query,
+            CUSTOMER_PARAMS,
+            total=page.total,
+            limit=p["limit"],
+            offset=p["offset"],
+        ),
         "tag_groups": await reads.tag_groups(),
         "members": await reads.members(),
-        "query": request.query,
     }
-    # htmx asks for the results only when the filter form changes.
-    template = "admin/_customer_rows.html" if request.headers.get("HX-Request") else "admin/customers.html"
-    return await console_page(request, template, **context)
+    # htmx asks for the list (filters and rows) only when the filter form is sent.
+    template = "admin/_customer_list.html" if request.headers.get("HX-Request") else "admin/customers.html"
+    return await console_page(request, template, status=400 if errors else 200, **context)
 
 
-def _pager(request: web.Request, offset: int, limit: int, total: int) -> dict[str, str]:
-    """Previous and next page links keeping every filter of the current query."""
-    links = {}
-    if offset > 0:
-        links["prev"] = str(request.rel_url.update_query(offset=max(0, offset - limit)))
-    if offset + limit < total:
-        links["next"] = str(request.rel_url.update_query(offset=offset + limit))
-    return links
-
-
-TIMELINE_PARAMS = (Param("type", "choices", "event types", timeline.TYPES), *PAGING)
+TIMELINE_PARAMS = (Param("type", "choices", "event types", timeline.TYPES, label="动态类型"), *PAGING)
 
 
 async def customer(request: web.Request) -> web.Response:
@@ -86,23 +87,40 @@ async def customer(request: web.Request) -> web.Response:
         "events": events,
         "events_total": total,
         "p": p,
-        "more": _pager(request, p["offset"], p["limit"], total).get("next"),
+        # The timeline loads more in place (加载更多) rather than paging: it reads as one story.
+        "more": str(request.rel_url.update_query(offset=p["offset"] + p["limit"]))
+        if p["offset"] + p["limit"] < total
+        else "",
     }
     template = "admin/_timeline.html" if request.headers.get("HX-Request") else "admin/customer.html"
     return await console_page(request, template, **context)
 
 
+GROUP_PARAMS = (Param("include_dismissed", "bool", "", default=False, label="显示已解散的群"), *PAGING)
+
+
 async def groups(request: web.Request) -> web.Response:
     viewer = await page_viewer(request)
-    p = parse(request.query, (Param("include_dismissed", "bool", "", default=False), *PAGING))
-    total, items = await reads.group_chats(
-        viewer,
-        tz=request.app[SETTINGS].server.timezone,
-        include_dismissed=p["include_dismissed"],
-        limit=p["limit"],
-        offset=p["offset"],
+    p, errors = read_filters(request.query, GROUP_PARAMS)
+    total, items = await searched(
+        errors,
+        lambda: reads.group_chats(
+            viewer,
+            tz=request.app[SETTINGS].server.timezone,
+            include_dismissed=p["include_dismissed"],
+            limit=p["limit"],
+            offset=p["offset"],
+        ),
+        (0, []),
     )
-    return await console_page(request, "admin/groups.html", total=total, groups=items, p=p)
+    pages = pager(
+        request.app.router["console_groups"].url_for(), request.query, GROUP_PARAMS,
+        total=total, limit=p["limit"], offset=p["offset"],
+    )  # fmt: skip
+    status = 400 if errors else 200
+    return await console_page(
+        request, "admin/groups.html", status=status, groups=items, p=p, errors=errors, pages=pages
+    )
 
 
 async def admin_only(request: web.Request, refusal: str = "只有管理员可以管理角色。"):

@@ -14,6 +14,7 @@ _ERROR = {
         "error": {"type": "string"},
         "status": {"type": "integer"},
         "param": {"type": "string", "description": "the query parameter at fault (400 only)"},
+        "message": {"type": "string", "description": "the refusal in Chinese, for people (400 only)"},
     },
 }
 

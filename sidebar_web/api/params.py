@@ -1,4 +1,5 @@
-"""Query parameters of /api/v1, declared once: parsed (a 400 names the culprit) and documented in OpenAPI."""
+"""Query parameters, declared once: parsed, documented in OpenAPI, and refused in Chinese for people (with
+the field's label) and in English for integrators, both built here so no view can word a refusal itself."""
 
 from __future__ import annotations
 
@@ -8,13 +9,39 @@ from typing import Any
 
 from aiohttp import web
 
+# Why a value is refused: (Chinese, shown beside the field; English, the API's `error`). Formatted with the
+# parameter's own settings and what the refusal adds (other, values).
+REASONS = {
+    "too_long": ("最多 {max_length} 个字", "at most {max_length} characters"),
+    "too_many": ("最多选 100 项", "at most 100 values"),
+    "bool": ("只能是 true 或 false", "must be true or false"),
+    "int": ("应为整数", "must be a whole number"),
+    "choice": ("不是可选的值", "must be one of {choices}"),
+    "minimum": ("不能小于 {minimum}", "must be at least {minimum}"),
+    "maximum": ("不能大于 {maximum}", "must be at most {maximum}"),
+    "date": ("日期格式不对，应如 2026-01-31", "must be a date like 2026-01-31"),
+    "repeated": ("只能填一个值", "given more than once"),
+    "before": ("不能早于{other}", "must not be before {other_name}"),
+    "missing": ("找不到 {values}", "no such {thing}: {values}"),
+    "unknown": ("不是这里可用的参数", "unknown parameter"),
+    "not_ours": ("必须是本站的页面", "must be a page of this server ({site})"),
+}
+
 
 class BadParam(web.HTTPBadRequest):
-    """400 whose JSON names the parameter: {"error": "...", "param": "tags"}."""
+    """400 naming the parameter. `why` (Chinese) goes beside the field, `message` (label and reason) on
+    an error page and in the JSON's `message`, `error` (English, after the name) in the JSON's `error`."""
 
-    def __init__(self, name: str, reason: str):
-        super().__init__(text=f"{name}: {reason}")
-        self.param = name
+    def __init__(self, name: str, label: str, reason: str, error: str):
+        super().__init__(text=f"{label}：{reason}")
+        self.param, self.label, self.why, self.error = name, label, reason, error
+        self.message = self.text
+
+
+def unknown_param(name: str) -> BadParam:
+    """A name no spec declares: it has no label, so the refusal quotes it (shortened: it is anyone's text)."""
+    shown = name if len(name) <= 30 else name[:30] + "…"
+    return BadParam(name, f"参数“{shown}”", REASONS["unknown"][0], f"{name}: {REASONS['unknown'][1]}")
 
 
 @dataclass(frozen=True)
@@ -27,17 +54,47 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     max_length: int = 64
+    label: str = ""  # what a person calls the field (添加时间): every refusal starts with it
+    after: str = ""  # a date that must not be before the parameter of this name (a range's end)
+    thing: str = "value"  # what an unknown value is, in the English error (tag, staff member)
+
+    def __post_init__(self):
+        # Without a label a refusal would have to show the bare English name to a person.
+        if not self.label:
+            raise TypeError(f"query parameter {self.name!r} needs a Chinese label")
+
+    def refuse(self, why: str, **extra) -> BadParam:
+        """The refusal for this parameter, worded from REASONS."""
+        zh, en = REASONS[why]
+        values = {
+            **{k: getattr(self, k) for k in ("max_length", "minimum", "maximum", "thing")},
+            "choices": ", ".join(map(str, self.choices)),
+            **extra,
+        }
+        return BadParam(self.name, self.label, zh.format(**values), f"{self.name}: {en.format(**values)}")
+
+    def missing(self, values) -> BadParam:
+        """Values that name nothing that exists (a deleted tag, a departed member)."""
+        listed = "、".join(values) if len(values) <= 5 else "、".join(values[:5]) + " 等"
+        return self.refuse("missing", values=listed)
+
+    def read(self, given: list[str]) -> Any:
+        """The value of the query's occurrences of this parameter (default when absent or blank)."""
+        if len(given) > 1 and self.kind not in ("list", "ints", "choices"):
+            raise self.refuse("repeated")
+        raw = ",".join(given) if given else None  # a list may also come as repeated parameters
+        return self.default if raw is None or raw.strip() == "" else self.parse(raw)
 
     def parse(self, raw: str) -> Any:
         raw = raw.strip()
         if self.kind == "text":
             if len(raw) > self.max_length:
-                raise BadParam(self.name, f"at most {self.max_length} characters")
+                raise self.refuse("too_long")
             return raw
         if self.kind in ("list", "ints", "choices"):
             items = tuple(dict.fromkeys(i.strip() for i in raw.split(",") if i.strip()))
             if len(items) > 100:
-                raise BadParam(self.name, "at most 100 values")
+                raise self.refuse("too_many")
             if self.kind == "ints":
                 return tuple(self._int(i) for i in items)
             if self.kind == "choices":
@@ -48,7 +105,7 @@ class Param:
             return self._choose(raw)
         if self.kind == "bool":
             if raw.lower() not in ("true", "false", "1", "0"):
-                raise BadParam(self.name, "must be true or false")
+                raise self.refuse("bool")
             return raw.lower() in ("true", "1")
         if self.kind == "int":
             return self._int(raw)
@@ -56,25 +113,25 @@ class Param:
             try:
                 return date.fromisoformat(raw)
             except ValueError:
-                raise BadParam(self.name, "must be a date like 2026-01-31") from None
+                raise self.refuse("date") from None
         raise AssertionError(self.kind)
 
     def _int(self, raw: str) -> int:
         try:
             value = int(raw)
         except ValueError:
-            raise BadParam(self.name, "must be a whole number") from None
+            raise self.refuse("int") from None
         if self.choices and value not in self.choices:
-            raise BadParam(self.name, f"must be one of {', '.join(map(str, self.choices))}")
+            raise self.refuse("choice")
         if self.minimum is not None and value < self.minimum:
-            raise BadParam(self.name, f"must be at least {self.minimum}")
+            raise self.refuse("minimum")
         if self.maximum is not None and value > self.maximum:
-            raise BadParam(self.name, f"must be at most {self.maximum}")
+            raise self.refuse("maximum")
         return value
 
     def _choose(self, raw: str) -> str:
         if raw not in self.choices:
-            raise BadParam(self.name, f"must be one of {', '.join(self.choices)}")
+            raise self.refuse("choice")
         return raw
 
     def openapi(self) -> dict[str, Any]:
@@ -97,27 +154,42 @@ class Param:
                 schema["maximum"] = self.maximum
             if self.default is not None:
                 schema["default"] = self.default
-        return {"name": self.name, "in": "query", "description": self.description, "schema": schema, **style}
+        description = self.description + (f" (not before {self.after})" if self.after else "")
+        return {"name": self.name, "in": "query", "description": description, "schema": schema, **style}
 
 
-def parse(query, params: tuple[Param, ...]) -> dict[str, Any]:
+def parse(query, params: tuple[Param, ...], errors: dict[str, BadParam] | None = None) -> dict[str, Any]:
     """Every declared parameter (default when absent); an undeclared one is refused, since a typo in a
-    filter name would otherwise silently return everything."""
+    filter name would otherwise silently return everything.
+
+    Without `errors` the first refusal is raised. With it (a form that shows every reason beside its field)
+    each refusal is recorded there under its parameter, and a refused value reads as its default."""
+
+    def refused(exc: BadParam) -> None:
+        if errors is None:
+            raise exc
+        errors.setdefault(exc.param, exc)
+
     known = {p.name: p for p in params}
     for name in query:
         if name not in known:
-            raise BadParam(name, "unknown parameter")
+            refused(unknown_param(name))
     values = {}
     for p in params:
-        given = query.getall(p.name, [])
-        if len(given) > 1 and p.kind not in ("list", "ints", "choices"):
-            raise BadParam(p.name, "given more than once")
-        raw = ",".join(given) if given else None  # a list may also come as repeated parameters
-        values[p.name] = p.default if raw is None or raw.strip() == "" else p.parse(raw)
+        try:
+            values[p.name] = p.read(query.getall(p.name, []))
+        except BadParam as exc:
+            refused(exc)
+            values[p.name] = p.default
+    for p in params:
+        start = known[p.after] if p.after else None
+        if start and values[p.name] is not None and values[start.name] is not None:
+            if values[p.name] < values[start.name]:
+                refused(p.refuse("before", other=start.label, other_name=start.name))
     return values
 
 
 PAGING = (
-    Param("limit", "int", "Rows per page", default=20, minimum=1, maximum=200),
-    Param("offset", "int", "Rows to skip", default=0, minimum=0),
+    Param("limit", "int", "Rows per page", default=20, minimum=1, maximum=200, label="每页条数"),
+    Param("offset", "int", "Rows to skip", default=0, minimum=0, label="翻页位置"),
 )

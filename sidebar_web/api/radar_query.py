@@ -7,13 +7,21 @@ from aiohttp import web
 from bot.contacts.reads import day_bounds
 from bot.radar.analytics import figures as radar_stats
 from bot.radar.analytics.figures import CustomerFilter
-from sidebar_web.api.params import PAGING, BadParam, Param, parse
+from sidebar_web.api.params import PAGING, Param, parse
 
 CUSTOMER_PARAMS = (
-    Param("q", "text", "Text in the customer's name or a staff remark"),
-    Param("userid", "text", "The staff member who sent the radar (所属成员)"),
-    Param("last_from", "date", "Last visit on or after this day (server.timezone)"),
-    Param("last_to", "date", "Last visit on or before this day (server.timezone)"),
+    Param("q", "text", "Text in the customer's name or a staff remark", label="客户信息"),
+    Param("userid", "text", "The staff member who sent the radar (所属成员)", label="所属成员"),
+    Param(
+        "last_from", "date", "Last visit on or after this day (server.timezone)", label="最近访问时间（起）"
+    ),
+    Param(
+        "last_to",
+        "date",
+        "Last visit on or before this day (server.timezone)",
+        label="最近访问时间（止）",
+        after="last_from",
+    ),
     *PAGING,
 )
 
@@ -21,9 +29,11 @@ CUSTOMER_PARAMS = (
 def customer_filter(query, tz: str, params=CUSTOMER_PARAMS) -> tuple[dict, CustomerFilter]:
     """The parsed parameters and the filter they mean; a 400 names a malformed one."""
     p = parse(query, params)
-    if p["last_from"] and p["last_to"] and p["last_from"] > p["last_to"]:
-        raise BadParam("last_to", "must not be before last_from")
-    return p, CustomerFilter(
+    return p, filter_of(p, tz)
+
+
+def filter_of(p: dict, tz: str) -> CustomerFilter:
+    return CustomerFilter(
         text=p["q"] or "",
         userid=p["userid"] or "",
         last_from=day_bounds(p["last_from"], tz)[0] if p["last_from"] else None,

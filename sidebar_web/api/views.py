@@ -1,4 +1,4 @@
-"""/api/v1 views: parse the query, ask bot.services.reads with the viewer, answer JSON."""
+"""/api/v1 views: parse the query, ask bot.contacts.reads with the viewer, answer JSON."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sidebar_web.api.responses import api_viewer, json_response
 
 async def customers(request: web.Request) -> web.Response:
     viewer = await api_viewer(request)
-    p, page = await search_customers(request, viewer)
+    p = parse(request.query, CUSTOMER_PARAMS)
+    page = await search_customers(viewer, p, request.app[SETTINGS].server.timezone)
     return json_response(
         {
             "total": page.total,
@@ -35,7 +36,7 @@ async def customer(request: web.Request) -> web.Response:
 
 
 TIMELINE_PARAMS = (
-    Param("type", "choices", "Only these event types, comma-separated", timeline.TYPES),
+    Param("type", "choices", "Only these event types, comma-separated", timeline.TYPES, label="动态类型"),
     *PAGING,
 )
 
@@ -63,7 +64,7 @@ async def tags(request: web.Request) -> web.Response:
 
 
 GROUP_PARAMS = (
-    Param("include_dismissed", "bool", "Also list dismissed groups", default=False),
+    Param("include_dismissed", "bool", "Also list dismissed groups", default=False, label="包含已解散的群"),
     *PAGING,
 )
 
@@ -87,7 +88,11 @@ async def departments(request: web.Request) -> web.Response:
     return json_response({"items": await reads.departments()})
 
 
-MEMBER_PARAMS = (Param("include_inactive", "bool", "Also list members gone from WeCom", default=False),)
+MEMBER_PARAMS = (
+    Param(
+        "include_inactive", "bool", "Also list members gone from WeCom", default=False, label="包含已离职成员"
+    ),
+)
 
 
 async def members(request: web.Request) -> web.Response:

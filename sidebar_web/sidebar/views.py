@@ -18,7 +18,7 @@ from bot.followups.card import customer_card
 from bot.radar import sending as radar_sending
 from bot.values import InvalidInput
 from bot.wecom import jssdk
-from sidebar_web.api.params import PAGING, BadParam, Param, parse
+from sidebar_web.api.params import PAGING, Param, parse
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
 
@@ -42,7 +42,7 @@ TIMELINE_ICONS = {
 }
 
 
-async def _page(request: web.Request, template: str, **context) -> web.Response:
+async def _page(request: web.Request, template: str, *, status: int = 200, **context) -> web.Response:
     viewer = await page_viewer(request)
     settings = request.app[SETTINGS]
     return render(
@@ -59,8 +59,12 @@ async def _page(request: web.Request, template: str, **context) -> web.Response:
             "agent_id": settings.wecom.agent_id,
             "TIMELINE_LABELS": TIMELINE_LABELS,
             "TIMELINE_ICONS": TIMELINE_ICONS,
+            # The follow-up box counts as the service does, so its first count matches the script's.
+            "follow_up_max": followups.TEXT_MAX,
+            "follow_up_length": lambda text: len(followups.clean_text(text)),
             **context,
         },
+        status,
     )
 
 
@@ -70,18 +74,21 @@ async def entry(request: web.Request) -> web.Response:
     return await _page(request, "sidebar/entry.html")
 
 
+PAGE_URL = Param("url", "text", "The page to sign", label="页面地址")
+
+
 async def jssdk_config(request: web.Request) -> web.Response:
     """Signatures for ww.register, only for pages of this server."""
     await page_viewer(request)
     settings = request.app[SETTINGS]
     page = request.query.get("url", "")
     if not page.startswith(settings.public_url + "/"):
-        raise BadParam("url", f"must be a page of this server ({settings.public_url})")
+        raise PAGE_URL.refuse("not_ours", site=settings.public_url)
     w = settings.wecom
     return web.json_response(await jssdk.jssdk_config(request.app[WECOM], w.corp_id, w.agent_id, page))
 
 
-TIMELINE_PARAMS = (Param("type", "choices", "event types", timeline.TYPES), *PAGING)
+TIMELINE_PARAMS = (Param("type", "choices", "event types", timeline.TYPES, label="动态类型"), *PAGING)
 
 
 async def customer(request: web.Request) -> web.Response:
@@ -110,13 +117,16 @@ async def customer(request: web.Request) -> web.Response:
 
 
 async def _edit_section(
-    request: web.Request, template: str, error: str = "", done: str = "", **extra
+    request: web.Request, template: str, error: str = "", done: str = "", *, status: int = 200, **extra
 ) -> web.Response:
     viewer = await page_viewer(request)
     card = await customer_card(viewer, request.match_info["external_userid"])
     if card is None:
         raise web.HTTPNotFound(text="找不到这位客户，或你没有查看权限。")
-    return await _page(request, template, c=card, tag_groups=await reads.tag_groups(), error=error, done=done)
+    return await _page(
+        request, template, status=status, c=card, tag_groups=await reads.tag_groups(), error=error, done=done,
+        **extra,
+    )  # fmt: skip
 
 
 async def toggle_tag(request: web.Request) -> web.Response:
@@ -172,22 +182,26 @@ async def save_stage(request: web.Request) -> web.Response:
 
 
 async def log_follow_up(request: web.Request) -> web.Response:
-    """A follow-up with an optional stage change and reminder; the timeline reloads to show it."""
+    """A follow-up with an optional stage change and reminder; the timeline reloads to show it. A refusal
+    (400) gives the form back as it was typed, the reason beside the field at fault."""
     viewer = await _editable(request)
     form = await request.post()
+    typed = {key: str(form.get(key, "")) for key in ("text", "stage_id", "remind_at")}
     tz = request.app[SETTINGS].server.timezone
     try:
-        remind_at = _local_datetime(str(form.get("remind_at", "")), tz)
-        stage_id = _int(form.get("stage_id")) if form.get("stage_id") else None
+        remind_at = _local_datetime(typed["remind_at"], tz)
+        stage_id = _int(typed["stage_id"]) if typed["stage_id"] else None
         await followups.log_follow_up(
             viewer.userid,
             request.match_info["external_userid"],
-            str(form.get("text", "")),
+            typed["text"],
             stage_id=stage_id,
             remind_at=remind_at,
         )
     except InvalidInput as exc:
-        return await _edit_section(request, "sidebar/_followup.html", error=exc.message)
+        return await _edit_section(
+            request, "sidebar/_followup.html", error=exc.message, field=exc.field, typed=typed, status=400
+        )
     response = await _edit_section(request, "sidebar/_followup.html", done="跟进已记录")
     response.headers["HX-Trigger"] = "timeline-changed, stage-changed"
     return response
