@@ -6,8 +6,8 @@ import calendar
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from .apierror import ApiError
 from .models import MassRecipient, MassTask
-from .routing import ApiError
 from .state import CorpState
 
 _SHANGHAI = timezone(timedelta(hours=8))

@@ -6,9 +6,10 @@ import copy
 import string
 from typing import Any
 
-from .models import Member
-from .routing import ApiError, Call, check_bytes, int_arg, require_str, route
-from .state import CorpState
+from ..apierror import ApiError
+from ..models import Member
+from ..state import CorpState
+from .routing import Call, check_bytes, int_arg, require_str, route
 
 TICKET_TTL = 7200
 _TICKET_ALPHABET = string.ascii_letters + string.digits + "-_"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import ContactWay
+from ..apierror import ApiError
+from ..models import ContactWay
+from ..state import CorpState
 from .routing import (
-    ApiError,
     Call,
     check_bytes,
     check_chars,
@@ -17,7 +18,6 @@ from .routing import (
     require_str,
     route,
 )
-from .state import CorpState
 
 ATTACHMENT_TYPES = {"image", "link", "miniprogram", "video", "file"}
 

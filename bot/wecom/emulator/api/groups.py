@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .models import GroupChat
-from .routing import ApiError, Call, check_count, int_arg, paginate, require_member, require_str, route
+from ..apierror import ApiError
+from ..models import GroupChat
+from .routing import Call, check_count, int_arg, paginate, require_member, require_str, route
 
 
 def groupchat_json(chat: GroupChat, need_name: bool) -> dict[str, Any]:

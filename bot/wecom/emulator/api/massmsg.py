@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import mass
-from .api_ways import validate_content
-from .models import MassTask
-from .routing import ApiError, Call, int_arg, paginate, require_member, require_str, route
+from .. import mass
+from ..apierror import ApiError
+from ..models import MassTask
+from .routing import Call, int_arg, paginate, require_member, require_str, route
+from .ways import validate_content
 
 MONTH = 31 * 86400
 

@@ -1,4 +1,4 @@
-"""The emulated REST API's route table, errors and the validation/paging helpers its handlers share."""
+"""The emulated REST API's route table, the request as handlers see it, and the checks they share."""
 
 from __future__ import annotations
 
@@ -8,19 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .models import Follow, Member
-from .state import CorpState, is_external_id
+from ..apierror import ApiError
+from ..models import Follow, Member
+from ..state import CorpState, is_external_id
 
 T = TypeVar("T")
-
-
-class ApiError(Exception):
-    """An errcode answer; `detail` goes into errmsg before WeCom's hint suffix."""
-
-    def __init__(self, errcode: int, detail: str = ""):
-        super().__init__(errcode, detail)
-        self.errcode = errcode
-        self.detail = detail
 
 
 @dataclass

@@ -12,11 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import ERRMSG
-from . import api_contacts, api_directory, api_groups, api_massmsg, api_ways  # noqa: F401  (register routes)
-from .config import CorpConfig
-from .routing import ROUTES, ApiError, Call
-from .state import CorpState
+from ...errors import ERRMSG
+from ..apierror import ApiError
+from ..config import CorpConfig
+from ..state import CorpState
+from . import contacts, directory, groups, massmsg, ways  # noqa: F401  (register routes)
+from .routing import ROUTES, Call
 
 _dumps = partial(json.dumps, ensure_ascii=False)
 

@@ -6,9 +6,10 @@ import hashlib
 from itertools import chain
 from typing import Any
 
-from .models import Customer, Follow, Tag, TagGroup
+from ..apierror import ApiError
+from ..models import Customer, Follow, Tag, TagGroup
+from ..state import CorpState
 from .routing import (
-    ApiError,
     Call,
     check_chars,
     check_count,
@@ -20,7 +21,6 @@ from .routing import (
     require_str,
     route,
 )
-from .state import CorpState
 
 
 def customer_json(customer: Customer) -> dict[str, Any]:
