@@ -54,7 +54,7 @@ def create_task(
     create_type: int = 0,
     creator: str | None = None,
 ) -> tuple[MassTask, list[str]]:
-    """Build the task and its fail_list from add_msg_template fields (content already checked)."""
+    """Build the task and its fail_list from add_msg_template's fields, their types already checked."""
     chat_type = body.get("chat_type") or "single"
     if chat_type not in ("single", "group"):
         raise ApiError(40058, "chat_type must be single or group")

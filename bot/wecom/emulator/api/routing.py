@@ -4,55 +4,60 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..apierror import ApiError
 from ..models import Follow, Member
 from ..state import CorpState, is_external_id
+from .fields import Field
 
 T = TypeVar("T")
 
 
 @dataclass
 class Call:
-    """One authenticated API request as a handler sees it."""
+    """One authenticated API request as a handler sees it; `arg` gives its route's declared fields."""
 
     path: str
-    query: Mapping[str, str]
-    body: dict[str, Any]
+    body: dict[str, Any]  # as received: message/send keeps it for tests to inspect
+    args: dict[str, Any]  # every declared field, checked (None when absent)
     secret: str  # "agent" | "contact": whose access_token signed the call
     state: CorpState
     agent_id: int
 
-    def arg(self, name: str, default: Any = None) -> Any:
-        """A parameter from the JSON body (POST) or the query string (GET)."""
-        if name in self.body:
-            return self.body[name]
-        return self.query.get(name, default)
+    def arg(self, name: str) -> Any:
+        try:
+            return self.args[name]
+        except KeyError:  # a handler reading a field its route never declared: a bug in the emulator
+            raise LookupError(f"{self.path} does not declare the field {name!r}") from None
 
 
 Handler = Callable[[Call], dict[str, Any]]
-ROUTES: dict[str, tuple[str, Handler]] = {}
 
 
-def route(path: str, method: str = "POST") -> Callable[[Handler], Handler]:
+@dataclass(frozen=True)
+class Route:
+    method: str
+    handler: Handler
+    fields: tuple[Field, ...]
+
+
+ROUTES: dict[str, Route] = {}
+
+
+def route(path: str, *fields: Field, method: str = "POST") -> Callable[[Handler], Handler]:
+    """Register a handler with its declared fields; the gateway checks them before the handler runs."""
+
     def register(handler: Handler) -> Handler:
-        ROUTES[path] = (method, handler)
+        ROUTES[path] = Route(method, handler, fields)
         return handler
 
     return register
 
 
-# -- validation ----------------------------------------------------------------------------------
-
-
-def require_str(call: Call, name: str) -> str:
-    value = call.arg(name)
-    if not isinstance(value, str) or not value:
-        raise ApiError(40058, f"field `{name}` is required")
-    return value
+# -- checks against the corp's state ---------------------------------------------------------------
 
 
 def require_member(state: CorpState, userid: Any, *, contact: bool = True) -> Member:
@@ -78,39 +83,6 @@ def require_follow(state: CorpState, userid: str, external_userid: str) -> Follo
     return follow
 
 
-def check_chars(value: Any, limit: int, name: str) -> None:
-    if value is not None and (not isinstance(value, str) or len(value) > limit):
-        raise ApiError(40058, f"field `{name}` exceed max length {limit}")
-
-
-def check_bytes(value: Any, limit: int, name: str, errcode: int = 45002) -> None:
-    if value is not None and (not isinstance(value, str) or len(value.encode("utf-8")) > limit):
-        raise ApiError(errcode, f"field `{name}` exceed max size {limit} bytes")
-
-
-def check_count(values: Any, limit: int, name: str) -> list[Any]:
-    if values is None:
-        return []
-    if not isinstance(values, list):
-        raise ApiError(40058, f"field `{name}` must be a list")
-    if len(values) > limit:
-        raise ApiError(40058, f"field `{name}` exceed max length {limit}")
-    return values
-
-
-def int_arg(call: Call, name: str, default: int, lo: int, hi: int) -> int:
-    value = call.arg(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ApiError(40058, f"field `{name}` is not an integer") from None
-    if not lo <= number <= hi:
-        raise ApiError(40058, f"field `{name}` out of range [{lo}, {hi}]")
-    return number
-
-
 # -- cursors -------------------------------------------------------------------------------------
 
 
@@ -127,7 +99,7 @@ def decode_cursor(cursor: Any, scope: str) -> int:
         raw = base64.urlsafe_b64decode(str(cursor) + "=" * (-len(str(cursor)) % 4))
         data = json.loads(raw)
         offset = int(data["o"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise ApiError(40058, "invalid cursor") from None
     if data.get("s") != scope or offset < 0:
         raise ApiError(40058, "invalid cursor")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, fields
 from functools import partial
 from typing import Any
@@ -13,6 +14,7 @@ from ..actions import ACTION_NAMES, ActionError, run_action
 from ..api.groups import groupchat_json
 from ..appkey import EMULATOR_KEY, EmulatorParts
 from ..callbacks import CallbackVerificationFailed
+from ..mass import RECEIVE_CAPS
 from ..models import Limits
 
 _LIMIT_FIELDS = {f.name for f in fields(Limits)}
@@ -21,6 +23,14 @@ _dumps = partial(json.dumps, ensure_ascii=False)
 
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=_dumps)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return _is_int(value) or isinstance(value, float)
 
 
 def _emu(request: web.Request) -> EmulatorParts:
@@ -134,6 +144,8 @@ async def send_chat_message(request: web.Request) -> web.Response:
     try:
         body = await request.json()
     except ValueError:
+        body = None
+    if not isinstance(body, dict):
         return web.json_response({"errMsg": "sendChatMessage:fail invalid json"}, status=400, headers=_CORS)
     msgtype = body.get("msgtype")
     emu = _emu(request)
@@ -141,11 +153,15 @@ async def send_chat_message(request: web.Request) -> web.Response:
         return web.json_response(
             {"errMsg": "sendChatMessage:fail invalid msgtype"}, status=400, headers=_CORS
         )
-    if msgtype == "news" and not (body.get("news") or {}).get("link"):
+    news = body.get("news")
+    if msgtype == "news" and not (isinstance(news, dict) and news.get("link")):
         return web.json_response(
             {"errMsg": "sendChatMessage:fail news.link required"}, status=400, headers=_CORS
         )
-    if not (body.get("userid") in emu.state.members and (body.get("external_userid") or body.get("chat_id"))):
+    userid = body.get("userid")
+    if not (isinstance(userid, str) and userid in emu.state.members) or not (
+        body.get("external_userid") or body.get("chat_id")
+    ):
         return web.json_response(
             {"errMsg": "sendChatMessage:fail without context of external contact"}, status=400, headers=_CORS
         )
@@ -194,8 +210,12 @@ async def expire_tokens(request: web.Request) -> web.Response:
 
 async def fail_next(request: web.Request) -> web.Response:
     body = await _body(request)
+    times = body.get("times", 1)
+    # Checked here: a bad value would only fail later, inside a WeCom API call.
+    if times is not None and not (_is_int(times) and times >= 1):
+        raise web.HTTPBadRequest(text="times must be a positive integer or null (every call)")
     try:
-        _emu(request).gateway.fail_next(str(body["path"]), int(body["errcode"]), body.get("times", 1))
+        _emu(request).gateway.fail_next(str(body["path"]), int(body["errcode"]), times)
     except (KeyError, TypeError, ValueError):
         raise web.HTTPBadRequest(text="path and errcode are required") from None
     return _json({"ok": True})
@@ -210,7 +230,10 @@ async def advance_clock(request: web.Request) -> web.Response:
     clock = _emu(request).clock
     if not hasattr(clock, "advance"):
         raise web.HTTPConflict(text="this emulator runs on a clock that cannot be advanced")
-    clock.advance(float((await _body(request)).get("seconds", 0)))
+    seconds = (await _body(request)).get("seconds", 0)
+    if not (_is_number(seconds) and math.isfinite(seconds)):
+        raise web.HTTPBadRequest(text="seconds must be a number")
+    clock.advance(float(seconds))
     return _json({"ok": True, "now": clock()})
 
 
@@ -220,6 +243,14 @@ async def set_limits(request: web.Request) -> web.Response:
     unknown = set(body) - _LIMIT_FIELDS
     if unknown:
         raise web.HTTPBadRequest(text=f"unknown limits: {sorted(unknown)}")
+    for key, value in body.items():
+        current = getattr(limits, key)
+        if isinstance(current, str):
+            fits = value in RECEIVE_CAPS
+        else:
+            fits = (_is_int(value) if isinstance(current, int) else _is_number(value)) and value >= 0
+        if not fits:
+            raise web.HTTPBadRequest(text=f"limit {key} cannot be {value!r}")
     for key, value in body.items():
         setattr(limits, key, value)
     return _json(asdict(limits))
