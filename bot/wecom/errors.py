@@ -9,6 +9,7 @@ ERRMSG: dict[int, str] = {
     0: "ok",
     40001: "invalid credential",  # 不合法的secret参数 (gettoken), or a token WeCom no longer accepts
     40003: "invalid userid",  # 无效的UserID
+    40008: "invalid message type",  # 不合法的消息类型
     40013: "invalid corpid",  # 不合法的CorpID
     40014: "invalid access_token",  # 不合法的access_token
     40029: "invalid code",  # 不合法的oauth_code: reused or older than 5 minutes
@@ -19,10 +20,17 @@ ERRMSG: dict[int, str] = {
     40071: "tag name already exists",  # 标签名字已经存在
     40096: "invalid external userid",  # 不合法的外部联系人userid
     41001: "access_token missing",  # 缺少access_token参数
+    41002: "corpid missing",  # 缺少corpid参数
+    41004: "corpsecret missing",  # 缺少secret参数
+    41008: "missing oauth code",  # 缺少oauth code
+    41009: "missing userid",  # 缺少userid参数
+    41011: "missing agentid",  # 缺少agentid参数
+    41033: "missing description",  # 缺少description参数 (textcard)
     41051: "externaluser has started chatting",  # welcome code used, expired, or another app was first
     42001: "access_token expired",  # access_token已过期
     43001: "require GET method",
     43002: "require POST method",
+    44004: "empty content",  # 文本消息content参数为空
     45002: "content size out of limit",
     45009: "api freq out of limit",  # 接口调用超过限制
     45033: "api concurrent out of limit",  # 接口并发调用超过限制
@@ -96,7 +104,7 @@ class UserNotFound(WeComError):
 
 
 class InvalidCode(WeComError):
-    """40029: an OAuth code that is unknown, used or older than 5 minutes."""
+    """40029/41008: an OAuth code that is unknown, used, older than 5 minutes, or missing."""
 
 
 class WelcomeCodeUsed(WeComError):
@@ -117,6 +125,8 @@ _CLASSES: dict[int, type[WeComError]] = {
     -1: SystemBusy,
     40001: TokenError,
     40013: TokenError,
+    41002: TokenError,
+    41004: TokenError,
     40014: TokenError,
     42001: TokenError,
     45009: RateLimited,
@@ -127,18 +137,24 @@ _CLASSES: dict[int, type[WeComError]] = {
     84074: NoPermission,
     60020: NoPermission,
     40003: InvalidParameter,
+    40008: InvalidParameter,
     40050: InvalidParameter,
     40056: InvalidParameter,
     40058: InvalidParameter,
     40068: InvalidParameter,
     40071: InvalidParameter,
     40096: InvalidParameter,
+    41009: InvalidParameter,
+    41011: InvalidParameter,
+    41033: InvalidParameter,
+    44004: InvalidParameter,
     45002: InvalidParameter,
     47001: InvalidParameter,
     60123: InvalidParameter,
     81013: InvalidParameter,
     60111: UserNotFound,
     40029: InvalidCode,
+    41008: InvalidCode,
     41051: WelcomeCodeUsed,
 }
 

@@ -6,8 +6,8 @@ import calendar
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from .apierror import ApiError
 from .models import MassRecipient, MassTask
-from .routing import ApiError
 from .state import CorpState
 
 _SHANGHAI = timezone(timedelta(hours=8))
@@ -54,7 +54,7 @@ def create_task(
     create_type: int = 0,
     creator: str | None = None,
 ) -> tuple[MassTask, list[str]]:
-    """Build the task and its fail_list from add_msg_template fields (content already checked)."""
+    """Build the task and its fail_list from add_msg_template's fields, their types already checked."""
     chat_type = body.get("chat_type") or "single"
     if chat_type not in ("single", "group"):
         raise ApiError(40058, "chat_type must be single or group")

@@ -10,11 +10,11 @@ from aiohttp import web
 
 from ..crypto import CallbackCrypto
 from .actions import UserActions
+from .api.gateway import Gateway
+from .appkey import EMULATOR_KEY
 from .callbacks import CallbackSender
 from .config import CorpConfig
 from .console import setup_console_routes
-from .control import EMULATOR_KEY, setup_control_routes
-from .gateway import Gateway
 from .state import CorpState
 from .wechat import OfficialAccount, setup_wechat_routes
 
@@ -65,7 +65,7 @@ class Emulator:
         self.gateway = Gateway(
             corp, self.state, token_ttl=token_ttl, rate_limit_per_minute=rate_limit_per_minute, clock=clock
         )
-        self.wechat = OfficialAccount(corp, clock=clock, token_ttl=token_ttl)  # api.weixin.qq.com
+        self.wechat = OfficialAccount(self.state, token_ttl=token_ttl)  # api.weixin.qq.com
 
     @property
     def calls(self) -> Counter[str]:
@@ -81,9 +81,8 @@ class Emulator:
     def app(self) -> web.Application:
         app = web.Application()
         app[EMULATOR_KEY] = self
-        setup_wechat_routes(app)  # WeChat's /cgi-bin paths first: the WeCom gateway takes the rest
+        setup_wechat_routes(app, self.wechat)  # WeChat's /cgi-bin paths first: the gateway takes the rest
         app.router.add_route("*", "/cgi-bin/{path:.+}", self.gateway.handle, name="cgi_bin")
-        setup_control_routes(app)
         setup_console_routes(app)
         app.cleanup_ctx.append(self._callbacks_ctx)
         return app

@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from .config import CorpConfig
 from .state import CorpState
 
 _ERRORS = {
@@ -59,19 +57,20 @@ class IssuedToken:
 
 
 class OfficialAccount:
-    """The account's tokens and tickets, and the requests its API received (`calls`, per path)."""
+    """The account's tokens and tickets, and the requests its API received (`calls`, per path). It shares
+    the corp's state and clock: its web OAuth codes name the corp's customers."""
 
     def __init__(
         self,
-        corp: CorpConfig,
+        state: CorpState,
         *,
-        clock: Callable[[], float],
         token_ttl: int = 7200,
         ticket_ttl: int = 7200,
         daily_token_quota: int = 2000,
     ):
-        self.corp = corp
-        self.clock = clock
+        self.state = state  # who the account's web OAuth codes name
+        self.corp = state.corp
+        self.clock = state.clock
         self.token_ttl = token_ttl
         self.ticket_ttl = ticket_ttl
         self.daily_token_quota = daily_token_quota
@@ -139,6 +138,9 @@ class OfficialAccount:
             raise WeChatError(42001)
 
 
+ACCOUNT_KEY = web.AppKey("wechat_account", OfficialAccount)
+
+
 def exchange_code(state: CorpState, query: dict[str, str]) -> dict[str, Any]:
     corp = state.corp
     if not corp.wechat_app_id or query.get("appid") != corp.wechat_app_id:
@@ -184,16 +186,10 @@ def _answer(data: dict[str, Any]) -> web.Response:
     return web.json_response(data)
 
 
-def _emulator(request: web.Request):
-    from .control import EMULATOR_KEY  # control imports the console, which imports the state
-
-    return request.app[EMULATOR_KEY]
-
-
 async def sns_oauth2_access_token(request: web.Request) -> web.Response:
-    emulator = _emulator(request)
-    emulator.wechat.calls["sns/oauth2/access_token"] += 1
-    return _answer(exchange_code(emulator.state, dict(request.query)))
+    account = request.app[ACCOUNT_KEY]
+    account.calls["sns/oauth2/access_token"] += 1
+    return _answer(exchange_code(account.state, dict(request.query)))
 
 
 async def cgi_bin_token(request: web.Request) -> web.Response:
@@ -205,7 +201,7 @@ async def cgi_bin_getticket(request: web.Request) -> web.Response:
 
 
 def _serve(request: web.Request, path: str, endpoint) -> web.Response:
-    account = _emulator(request).wechat
+    account = request.app[ACCOUNT_KEY]
     account.calls[path] += 1
     try:
         return _answer(endpoint(account, dict(request.query)))
@@ -213,9 +209,10 @@ def _serve(request: web.Request, path: str, endpoint) -> web.Response:
         return _answer(_error(exc.errcode))
 
 
-def setup_wechat_routes(app: web.Application) -> None:
+def setup_wechat_routes(app: web.Application, account: OfficialAccount) -> None:
     """Before the WeCom gateway's /cgi-bin catch-all: WeChat's paths differ from WeCom's (token vs
     gettoken, ticket/getticket vs get_jsapi_ticket and ticket/get), so both live on one emulator."""
+    app[ACCOUNT_KEY] = account
     app.router.add_get("/sns/oauth2/access_token", sns_oauth2_access_token, name="wechat_sns_access_token")
     app.router.add_get("/cgi-bin/token", cgi_bin_token, name="wechat_token")
     app.router.add_get("/cgi-bin/ticket/getticket", cgi_bin_getticket, name="wechat_getticket")

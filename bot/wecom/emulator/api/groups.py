@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .models import GroupChat
-from .routing import ApiError, Call, check_count, int_arg, paginate, require_member, require_str, route
+from ..apierror import ApiError
+from ..models import GroupChat
+from .fields import Int, List, Obj, Str
+from .routing import Call, paginate, require_member, route
 
 
 def groupchat_json(chat: GroupChat, need_name: bool) -> dict[str, Any]:
@@ -38,17 +40,17 @@ def groupchat_json(chat: GroupChat, need_name: bool) -> dict[str, Any]:
     }
 
 
-@route("externalcontact/groupchat/list")
+@route(
+    "externalcontact/groupchat/list",
+    Int("status_filter", hi=3, default=0),
+    Obj("owner_filter", fields=(List("userid_list", max_items=100),)),
+    Str("cursor"),
+    Int("limit", required=40058, lo=1, hi=1000),
+)
 def groupchat_list(call: Call) -> dict[str, Any]:
     state = call.state
-    status_filter = int_arg(call, "status_filter", 0, 0, 3)
-    limit = int_arg(call, "limit", 0, 1, 1000)
-    if limit == 0:
-        raise ApiError(40058, "field `limit` is required (1..1000)")
-    owner_filter = call.arg("owner_filter") or {}
-    owners = check_count(
-        owner_filter.get("userid_list") if isinstance(owner_filter, dict) else None, 100, "userid_list"
-    )
+    status_filter, limit = call.arg("status_filter"), call.arg("limit")
+    owners = (call.arg("owner_filter") or {}).get("userid_list") or []
     for userid in owners:
         require_member(state, userid, contact=False)
     if not owners and sum(1 for m in state.members.values() if m.active) > 1000:
@@ -71,10 +73,10 @@ def groupchat_list(call: Call) -> dict[str, Any]:
     }
 
 
-@route("externalcontact/groupchat/get")
+@route("externalcontact/groupchat/get", Str("chat_id", required=40058), Int("need_name", hi=1))
 def groupchat_get(call: Call) -> dict[str, Any]:
-    chat_id = require_str(call, "chat_id")
+    chat_id = call.arg("chat_id")
     chat = call.state.group_chats.get(chat_id)
     if chat is None or chat.dismissed:
         raise ApiError(40050, chat_id)
-    return {"group_chat": groupchat_json(chat, bool(int(call.arg("need_name") or 0)))}
+    return {"group_chat": groupchat_json(chat, bool(call.arg("need_name")))}

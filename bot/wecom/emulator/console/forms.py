@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Follow
-from .state import CorpState
+from ..models import Follow
+from ..state import CorpState
 
 TAG_NAME_MAX = 30  # WeCom's limit for a corp tag's name
 REMARK_MAX = 20  # and for a customer remark

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import events
-from .actions_base import ActionError, ActionsBase
-from .events import Value
-from .models import Member
+from .. import events
+from ..events import Value
+from ..models import Member
+from .base import ActionError, ActionsBase
 
 _MEMBER_FIELDS = {
     "name",

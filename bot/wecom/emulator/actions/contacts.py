@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from . import events
-from .actions_base import ActionError, ActionsBase
-from .models import ContactWay, Customer
+from .. import events
+from ..models import ContactWay, Customer
+from .base import ActionError, ActionsBase
 
 FAIL_REASONS = ("customer_refused", "customer_limit_exceed")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import events, mass
-from .actions_base import ActionError, ActionsBase
-from .models import GroupChat
-from .routing import ApiError
-from .state import is_external_id
+from .. import events, mass
+from ..apierror import ApiError
+from ..models import GroupChat
+from ..state import is_external_id
+from .base import ActionError, ActionsBase
 
 
 class ChatActions(ActionsBase):

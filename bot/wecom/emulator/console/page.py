@@ -5,39 +5,21 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections import Counter
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import Any
 
-import jinja2
 from aiohttp import web
 from markupsafe import escape
 
-from .actions import ActionError
-from .console_forms import FORMS, FormError, Planned
-from .control import EMULATOR_KEY, run_action
+from ..actions import ActionError, run_action
+from ..appkey import EMULATOR_KEY, EmulatorParts
+from .forms import FORMS, FormError, Planned
+from .render import mirror_url, render
 
-if TYPE_CHECKING:
-    from .server import Emulator
-
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
-_SHANGHAI = timezone(timedelta(hours=8))
 RECENT_CUSTOMERS = 30
 RECENT_DELIVERIES = 30
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False, enable_async=False
-)
-_env.filters["when"] = lambda ts: datetime.fromtimestamp(ts, _SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
-
-def mirror_url(pattern: str | None, external_userid: str) -> str:
-    """The SCRM's page for a customer, from the pattern the emulator was given (None: no link)."""
-    return pattern.replace("{external_userid}", quote(external_userid, safe="")) if pattern else ""
-
-
-def overview(emu: Emulator) -> dict[str, Any]:
+def overview(emu: EmulatorParts) -> dict[str, Any]:
     """What the page lists: staff with their customer counts, recent customers, groups, tags, channels."""
     state = emu.state
     live, lost = Counter(), Counter()
@@ -97,14 +79,12 @@ def overview(emu: Emulator) -> dict[str, Any]:
 
 
 def _render(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
-    emu = request.app[EMULATOR_KEY]
     router = request.app.router
 
     def url(name: str, **parts: str) -> str:
         return str(router[name].url_for(**parts))
 
-    html = _env.get_template("emulator/console.html").render(url=url, **overview(emu), **extra)
-    return web.Response(text=html, status=status, content_type="text/html")
+    return render("emulator/console.html", status, url=url, **overview(request.app[EMULATOR_KEY]), **extra)
 
 
 async def console(request: web.Request) -> web.Response:
@@ -120,7 +100,7 @@ async def console_form(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         planned: Planned = plan(emu.state, {k: str(v) for k, v in form.items()})
-        result = run_action(emu, planned.action, planned.kwargs)
+        result = run_action(emu.actions, planned.action, planned.kwargs)
     except (FormError, ActionError) as exc:
         message = str(exc) if isinstance(exc, FormError) else f"WeCom 拒绝了这个操作：{exc}"
         return _render(request, status=400, error=message, form=dict(form))
@@ -155,49 +135,7 @@ async def avatar(request: web.Request) -> web.Response:
     )
 
 
-def setup_console_routes(app: web.Application) -> None:
+def setup_page_routes(app: web.Application) -> None:
     app.router.add_get("/_emulator/", console, name="emulator_console")
     app.router.add_post("/_emulator/console/{form}", console_form, name="emulator_console_form")
     app.router.add_get("/_emulator/avatar/{key}.svg", avatar, name="emulator_avatar")
-
-
-def identity_picker(request: web.Request, members: bool = True) -> web.Response:
-    """WeCom and WeChat know who opens an OAuth link; a browser outside them does not, so the person picks
-    a member (WeCom app only), one of the latest customers, or a stranger (a WeChat user who is no
-    customer)."""
-    emu = request.app[EMULATOR_KEY]
-    departments = {d.id: d.name for d in emu.state.departments.values()}
-    staff = [
-        {
-            "href": str(request.rel_url.update_query(userid=m.userid)),
-            "name": m.name,
-            "userid": m.userid,
-            "department": "、".join(departments.get(d, str(d)) for d in m.department),
-            "position": m.position,
-        }
-        for m in sorted(
-            (m for m in emu.state.members.values() if m.status == 1),
-            key=lambda m: (m.department[0] if m.department else 0, m.userid),
-        )
-    ]
-    latest: dict[str, int] = {}
-    for follow in emu.state.follows.values():
-        latest[follow.external_userid] = max(latest.get(follow.external_userid, 0), follow.createtime)
-    customers = [
-        {
-            "href": str(request.rel_url.update_query(external_userid=c.external_userid)),
-            "name": c.name,
-            "external_userid": c.external_userid,
-        }
-        for c in sorted(
-            emu.state.customers.values(), key=lambda c: (-latest.get(c.external_userid, 0), c.external_userid)
-        )[:50]
-    ]
-    strangers = [
-        {"href": str(request.rel_url.update_query(stranger=key)), "name": f"陌生访客{label}"}
-        for key, label in (("1", "甲"), ("2", "乙"))
-    ]
-    html = _env.get_template("emulator/pick_identity.html").render(
-        members=staff if members else None, customers=customers, strangers=strangers
-    )
-    return web.Response(text=html, content_type="text/html")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..errors import ERRMSG
-from . import events
-from .callbacks import CallbackSender
-from .models import Follow, GroupChat, Member
-from .routing import ApiError
-from .state import CorpState
+from ...errors import ERRMSG
+from .. import events
+from ..apierror import ApiError
+from ..callbacks import CallbackSender
+from ..models import Follow, GroupChat, Member
+from ..state import CorpState
 
 
 class ActionError(Exception):

@@ -4,39 +4,64 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import mass
-from .api_ways import validate_content
-from .models import MassTask
-from .routing import ApiError, Call, int_arg, paginate, require_member, require_str, route
+from .. import mass
+from ..apierror import ApiError
+from ..models import MassTask
+from .content import ATTACHMENTS, TEXT, validate_content
+from .fields import Bool, Int, List, Obj, Str
+from .routing import Call, paginate, require_member, route
 
 MONTH = 31 * 86400
+TIME_MAX = 2**31
+MSGID = Str("msgid", required=40058)
+PAGE = (Str("cursor"), Int("limit", lo=1, hi=1000, default=500))
+TAG_FILTER = Obj(
+    "tag_filter",
+    fields=(List("group_list", item=Obj("group", fields=(List("tag_list", max_items=100),))),),
+)
 
 
 def _task(call: Call) -> MassTask:
-    msgid = require_str(call, "msgid")
+    msgid = call.arg("msgid")
     task = call.state.mass_tasks.get(msgid)
     if task is None:
         raise ApiError(40058, f"invalid msgid {msgid}")
     return task
 
 
-@route("externalcontact/add_msg_template")
+@route(
+    "externalcontact/add_msg_template",
+    Str("chat_type"),
+    List("external_userid", max_items=10000),
+    List("chat_id_list", max_items=2000),
+    TAG_FILTER,
+    Str("sender"),
+    Bool("allow_select"),
+    TEXT,
+    ATTACHMENTS,
+)
 def add_msg_template(call: Call) -> dict[str, Any]:
     text, attachments = validate_content(call)
-    task, fail_list = mass.create_task(call.state, call.body, text, attachments)
+    task, fail_list = mass.create_task(call.state, call.args, text, attachments)
     return {"fail_list": fail_list, "msgid": task.msgid}
 
 
-@route("externalcontact/get_groupmsg_list_v2")
+@route(
+    "externalcontact/get_groupmsg_list_v2",
+    Str("chat_type", required=40058),
+    Int("start_time", hi=TIME_MAX, default=-1),
+    Int("end_time", hi=TIME_MAX, default=-1),
+    Str("creator"),
+    Int("filter_type", hi=2, default=2),
+    Str("cursor"),
+    Int("limit", lo=1, hi=100, default=50),
+)
 def get_groupmsg_list_v2(call: Call) -> dict[str, Any]:
-    chat_type = require_str(call, "chat_type")
-    start = int_arg(call, "start_time", -1, 0, 2**31)
-    end = int_arg(call, "end_time", -1, 0, 2**31)
+    chat_type = call.arg("chat_type")
+    start, end = call.arg("start_time"), call.arg("end_time")
     if start < 0 or end < 0 or start > end or end - start > MONTH:
         raise ApiError(40058, "start_time/end_time must span at most one month")
-    filter_type = int_arg(call, "filter_type", 2, 0, 2)
-    limit = int_arg(call, "limit", 50, 1, 100)
-    creator = call.arg("creator")
+    filter_type, limit, creator = call.arg("filter_type"), call.arg("limit"), call.arg("creator")
     tasks = [
         t
         for t in sorted(call.state.mass_tasks.values(), key=lambda t: (t.create_time, t.msgid))
@@ -65,10 +90,10 @@ def get_groupmsg_list_v2(call: Call) -> dict[str, Any]:
     return {"group_msg_list": items, "next_cursor": next_cursor}
 
 
-@route("externalcontact/get_groupmsg_task")
+@route("externalcontact/get_groupmsg_task", MSGID, *PAGE)
 def get_groupmsg_task(call: Call) -> dict[str, Any]:
     task = _task(call)
-    limit = int_arg(call, "limit", 500, 1, 1000)
+    limit = call.arg("limit")
     rows = []
     for userid, status in task.member_status.items():
         row: dict[str, Any] = {"userid": userid, "status": status}
@@ -79,12 +104,12 @@ def get_groupmsg_task(call: Call) -> dict[str, Any]:
     return {"task_list": list(page), "next_cursor": next_cursor}
 
 
-@route("externalcontact/get_groupmsg_send_result")
+@route("externalcontact/get_groupmsg_send_result", MSGID, Str("userid", required=41009), *PAGE)
 def get_groupmsg_send_result(call: Call) -> dict[str, Any]:
     task = _task(call)
-    userid = require_str(call, "userid")
+    userid = call.arg("userid")
     require_member(call.state, userid)
-    limit = int_arg(call, "limit", 500, 1, 1000)
+    limit = call.arg("limit")
     rows = []
     for r in task.recipients:
         if r.userid != userid:
@@ -98,7 +123,7 @@ def get_groupmsg_send_result(call: Call) -> dict[str, Any]:
     return {"send_list": list(page), "next_cursor": next_cursor}
 
 
-@route("externalcontact/remind_groupmsg_send")
+@route("externalcontact/remind_groupmsg_send", MSGID)
 def remind_groupmsg_send(call: Call) -> dict[str, Any]:
     task = _task(call)
     now = call.state.clock()
@@ -109,7 +134,7 @@ def remind_groupmsg_send(call: Call) -> dict[str, Any]:
     return {}
 
 
-@route("externalcontact/cancel_groupmsg_send")
+@route("externalcontact/cancel_groupmsg_send", MSGID)
 def cancel_groupmsg_send(call: Call) -> dict[str, Any]:
     task = _task(call)
     task.cancelled = True

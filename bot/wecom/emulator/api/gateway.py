@@ -1,4 +1,4 @@
-"""The /cgi-bin front door: gettoken, token checks, app permissions, rate limits and injected faults."""
+"""The /cgi-bin front door: gettoken, tokens, permissions, rate limits, injected faults, field checks."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import ERRMSG
-from . import api_contacts, api_directory, api_groups, api_massmsg, api_ways  # noqa: F401  (register routes)
-from .config import CorpConfig
-from .routing import ROUTES, ApiError, Call
-from .state import CorpState
+from ...errors import ERRMSG
+from ..apierror import ApiError
+from ..config import CorpConfig
+from ..state import CorpState
+from . import contacts, directory, groups, identity, massmsg, messages, tags, ways  # noqa: F401  (routes)
+from .fields import Str, parse_fields
+from .routing import ROUTES, Call
 
 _dumps = partial(json.dumps, ensure_ascii=False)
+GETTOKEN = (Str("corpid", required=41002), Str("corpsecret", required=41004))
 
 
 @dataclass
@@ -100,27 +103,38 @@ class Gateway:
         self._inject_fault(path)
         self._check_rate(path)
         if path == "gettoken":
-            return self._gettoken(request.query.get("corpid", ""), request.query.get("corpsecret", ""))
+            args = parse_fields(GETTOKEN, {}, request.query)
+            return self._gettoken(args["corpid"], args["corpsecret"])
         if path not in ROUTES:
             raise web.HTTPNotFound(text=f"the emulator does not serve /cgi-bin/{path}")
-        method, handler = ROUTES[path]
+        route = ROUTES[path]
         secret = self._check_token(request.query.get("access_token"))
         if secret == "contact" and not path.startswith("externalcontact/"):
             # The 客户联系 secret only opens the customer-contact APIs; the app secret opens everything here.
             raise ApiError(48002, "the customer-contact secret cannot call this API")
-        if request.method != method:
-            raise ApiError(43002 if method == "POST" else 43001)
-        body: dict[str, Any] = {}
-        if method == "POST":
+        if request.method != route.method:
+            raise ApiError(43002 if route.method == "POST" else 43001)
+        body = await self._body(request) if route.method == "POST" else {}
+        # Every declared field is checked before the handler runs: handlers check the corp's state, then
+        # change it, and never meet a value of the wrong type halfway through.
+        args = parse_fields(route.fields, body, request.query)
+        return route.handler(Call(path, body, args, secret, self.state, self.corp.agent_id))
+
+    @staticmethod
+    async def _body(request: web.Request) -> dict[str, Any]:
+        try:
             raw = await request.read()
-            try:
-                body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-            except (UnicodeDecodeError, ValueError):
-                raise ApiError(47001, "body is not JSON") from None
-            if not isinstance(body, dict):
-                raise ApiError(47001, "body is not a JSON object")
-        call = Call(path, request.query, body, secret, self.state, self.corp.agent_id)
-        return handler(call)
+        except web.HTTPRequestEntityTooLarge:
+            raise ApiError(45002, "request body too large") from None
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+            # A lone surrogate ("\ud800") parses in Python but is no Unicode text: WeCom's parser refuses it.
+            _dumps(body).encode("utf-8")
+        except (UnicodeError, ValueError, RecursionError):
+            raise ApiError(47001, "body is not JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(47001, "body is not a JSON object")
+        return body
 
     def _inject_fault(self, path: str) -> None:
         fault = self._faults.get(path)

@@ -1,25 +1,34 @@
-"""Emulated 「联系我」 contact ways and the welcome message (*_contact_way, send_welcome_msg)."""
+"""Emulated 「联系我」 contact ways and the welcome message (*_contact_way, send_welcome_msg, §3.6)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .models import ContactWay
-from .routing import (
-    ApiError,
-    Call,
-    check_bytes,
-    check_chars,
-    check_count,
-    int_arg,
-    paginate,
-    require_member,
-    require_str,
-    route,
-)
-from .state import CorpState
+from ..apierror import ApiError
+from ..models import ContactWay
+from ..state import CorpState
+from .content import ATTACHMENTS, CONCLUSIONS, TEXT, validate_content
+from .fields import Bool, Int, List, Str
+from .routing import Call, paginate, require_member, route
 
-ATTACHMENT_TYPES = {"image", "link", "miniprogram", "video", "file"}
+FOURTEEN_DAYS = 14 * 86400  # the longest a temporary way's QR code or chat lasts
+TIME_MAX = 2**31
+CONFIG_ID = Str("config_id", required=40058)
+# What add_contact_way and update_contact_way both take; stored as given when present.
+SETTINGS = (
+    Int("style"),
+    Str("remark", chars=30),
+    Bool("skip_verify"),
+    Str("state", chars=30),
+    List("user", max_items=100),
+    List("party", item=Int("party", lo=1, hi=TIME_MAX), max_items=100),
+    Int("expires_in", hi=FOURTEEN_DAYS),
+    Int("chat_expires_in", hi=FOURTEEN_DAYS),
+    Str("unionid"),
+    Bool("mark_source"),
+    CONCLUSIONS,
+)
+STORED = ("style", "remark", "skip_verify", "expires_in", "chat_expires_in", "unionid", "mark_source")
 
 
 def way_json(way: ContactWay) -> dict[str, Any]:
@@ -45,10 +54,8 @@ def way_json(way: ContactWay) -> dict[str, Any]:
     return data
 
 
-def _validate_way(call: Call, type_: int, users: list[str], parties: list[Any]) -> None:
+def _validate_way(call: Call, type_: int, users: list[str], parties: list[int]) -> None:
     state = call.state
-    check_chars(call.arg("state"), 30, "state")
-    check_chars(call.arg("remark"), 30, "remark")
     if type_ == 1 and (len(users) != 1 or parties):
         raise ApiError(40058, "type 1 needs exactly one user and no party")
     if type_ == 2 and not (users or parties):
@@ -61,28 +68,32 @@ def _validate_way(call: Call, type_: int, users: list[str], parties: list[Any]) 
 
 
 def _way(call: Call) -> ContactWay:
-    config_id = require_str(call, "config_id")
+    config_id = call.arg("config_id")
     way = call.state.contact_ways.get(config_id)
     if way is None:
         raise ApiError(40058, f"invalid config_id {config_id}")
     return way
 
 
-@route("externalcontact/add_contact_way")
+@route(
+    "externalcontact/add_contact_way",
+    Int("type", required=40058, lo=1, hi=2),
+    Int("scene", required=40058, lo=1, hi=2),
+    *SETTINGS,
+    Bool("is_temp"),
+    Bool("is_exclusive"),
+)
 def add_contact_way(call: Call) -> dict[str, Any]:
-    type_ = int_arg(call, "type", 0, 1, 2)
-    scene = int_arg(call, "scene", 0, 1, 2)
-    users = check_count(call.arg("user"), 100, "user")
-    parties = check_count(call.arg("party"), 100, "party")
-    _validate_way(call, type_, users, parties)
-    extra = {
-        k: call.arg(k)
-        for k in ("style", "remark", "skip_verify", "is_temp", "expires_in", "chat_expires_in", "unionid")
-        if call.arg(k) is not None
-    }
-    extra.update({k: call.arg(k) for k in ("mark_source", "conclusions") if call.arg(k) is not None})
+    users, parties = call.arg("user") or [], call.arg("party") or []
+    _validate_way(call, call.arg("type"), users, parties)
+    extra = {k: call.arg(k) for k in (*STORED, "is_temp", "conclusions") if call.arg(k) is not None}
     way = call.state.add_contact_way(
-        users, type=type_, scene=scene, state=call.arg("state") or "", party=parties, **extra
+        users,
+        type=call.arg("type"),
+        scene=call.arg("scene"),
+        state=call.arg("state") or "",
+        party=parties,
+        **extra,
     )
     data = {"config_id": way.config_id}
     if way.qr_code:
@@ -90,70 +101,53 @@ def add_contact_way(call: Call) -> dict[str, Any]:
     return data
 
 
-@route("externalcontact/get_contact_way")
+@route("externalcontact/get_contact_way", CONFIG_ID)
 def get_contact_way(call: Call) -> dict[str, Any]:
     return {"contact_way": way_json(_way(call))}
 
 
-@route("externalcontact/update_contact_way")
+@route("externalcontact/update_contact_way", CONFIG_ID, *SETTINGS)
 def update_contact_way(call: Call) -> dict[str, Any]:
     way = _way(call)
-    users = check_count(call.arg("user"), 100, "user") if call.arg("user") is not None else way.user
-    parties = check_count(call.arg("party"), 100, "party") if call.arg("party") is not None else way.party
+    users = call.arg("user") if call.arg("user") is not None else way.user
+    parties = call.arg("party") if call.arg("party") is not None else way.party
     _validate_way(call, way.type, users, parties)
     way.user, way.party = list(users), list(parties)
-    for key in ("remark", "skip_verify", "style", "state", "expires_in", "chat_expires_in", "unionid"):
-        if call.arg(key) is not None:
-            setattr(way, key, call.arg(key))
-    for key in ("mark_source", "conclusions"):
+    for key in (*STORED, "state", "conclusions"):
         if call.arg(key) is not None:
             setattr(way, key, call.arg(key))
     return {}
 
 
-@route("externalcontact/del_contact_way")
+@route("externalcontact/del_contact_way", CONFIG_ID)
 def del_contact_way(call: Call) -> dict[str, Any]:
     way = _way(call)
     del call.state.contact_ways[way.config_id]
     return {}
 
 
-@route("externalcontact/list_contact_way")
+@route(
+    "externalcontact/list_contact_way",
+    Int("start_time", hi=TIME_MAX),
+    Int("end_time", hi=TIME_MAX),
+    Str("cursor"),
+    Int("limit", lo=1, hi=1000, default=100),
+)
 def list_contact_way(call: Call) -> dict[str, Any]:
     state = call.state
-    end = int_arg(call, "end_time", state.now(), 0, 2**31)
-    start = int_arg(call, "start_time", end - 90 * 86400, 0, 2**31)
+    end = call.arg("end_time") if call.arg("end_time") is not None else state.now()
+    start = call.arg("start_time") if call.arg("start_time") is not None else end - 90 * 86400
     if start > end:
         raise ApiError(40058, "start_time after end_time")
-    limit = int_arg(call, "limit", 100, 1, 1000)
     ways = sorted(
         (w for w in state.contact_ways.values() if start <= w.create_time <= end),
         key=lambda w: (w.create_time, w.config_id),
     )
-    page, next_cursor = paginate(ways, call.arg("cursor"), limit, f"ways:{start}:{end}")
+    page, next_cursor = paginate(ways, call.arg("cursor"), call.arg("limit"), f"ways:{start}:{end}")
     return {"contact_way": [{"config_id": w.config_id} for w in page], "next_cursor": next_cursor}
 
 
 # -- welcome message -----------------------------------------------------------------------------
-
-
-def validate_content(call: Call, text_limit: int = 4000) -> tuple[dict[str, Any] | None, list[Any]]:
-    """text (≤ 4000 bytes) and attachments (≤ 9, known msgtypes); not both empty. Shared with mass sends."""
-    text = call.arg("text")
-    if text is not None and not isinstance(text, dict):
-        raise ApiError(40058, "field `text` must be an object")
-    if text is not None:
-        check_bytes(text.get("content"), text_limit, "text.content")
-    attachments = check_count(call.arg("attachments"), 9, "attachments")
-    for item in attachments:
-        msgtype = item.get("msgtype") if isinstance(item, dict) else None
-        if msgtype not in ATTACHMENT_TYPES or not isinstance(item.get(msgtype), dict):
-            raise ApiError(40058, f"invalid attachment msgtype {msgtype!r}")
-        if msgtype == "link" and not item["link"].get("url"):
-            raise ApiError(40058, "link.url is required")
-    if not (text and text.get("content")) and not attachments:
-        raise ApiError(40058, "text and attachments are both empty")
-    return text, attachments
 
 
 def take_welcome_code(state: CorpState, code: str) -> Any:
@@ -165,9 +159,9 @@ def take_welcome_code(state: CorpState, code: str) -> Any:
     return welcome
 
 
-@route("externalcontact/send_welcome_msg")
+@route("externalcontact/send_welcome_msg", Str("welcome_code", required=40058), TEXT, ATTACHMENTS)
 def send_welcome_msg(call: Call) -> dict[str, Any]:
-    code = require_str(call, "welcome_code")
+    code = call.arg("welcome_code")
     text, attachments = validate_content(call)
     welcome = take_welcome_code(call.state, code)
     call.state.welcome_messages.append(

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, fields
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
-from yarl import URL
 
-from .actions import ACTION_NAMES, ActionError
-from .api_groups import groupchat_json
-from .callbacks import CallbackVerificationFailed
-from .models import Limits
+from ..actions import ACTION_NAMES, ActionError, run_action
+from ..api.groups import groupchat_json
+from ..appkey import EMULATOR_KEY, EmulatorParts
+from ..callbacks import CallbackVerificationFailed
+from ..mass import RECEIVE_CAPS
+from ..models import Limits
 
-if TYPE_CHECKING:
-    from .server import Emulator
-
-EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
 _LIMIT_FIELDS = {f.name for f in fields(Limits)}
 _dumps = partial(json.dumps, ensure_ascii=False)
 
@@ -27,7 +25,15 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=_dumps)
 
 
-def _emu(request: web.Request) -> Emulator:
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return _is_int(value) or isinstance(value, float)
+
+
+def _emu(request: web.Request) -> EmulatorParts:
     return request.app[EMULATOR_KEY]
 
 
@@ -59,7 +65,7 @@ async def config(request: web.Request) -> web.Response:
 
 
 async def calls(request: web.Request) -> web.Response:
-    return _json(dict(_emu(request).calls))
+    return _json(dict(_emu(request).gateway.calls))
 
 
 async def customers(request: web.Request) -> web.Response:
@@ -138,6 +144,8 @@ async def send_chat_message(request: web.Request) -> web.Response:
     try:
         body = await request.json()
     except ValueError:
+        body = None
+    if not isinstance(body, dict):
         return web.json_response({"errMsg": "sendChatMessage:fail invalid json"}, status=400, headers=_CORS)
     msgtype = body.get("msgtype")
     emu = _emu(request)
@@ -145,11 +153,15 @@ async def send_chat_message(request: web.Request) -> web.Response:
         return web.json_response(
             {"errMsg": "sendChatMessage:fail invalid msgtype"}, status=400, headers=_CORS
         )
-    if msgtype == "news" and not (body.get("news") or {}).get("link"):
+    news = body.get("news")
+    if msgtype == "news" and not (isinstance(news, dict) and news.get("link")):
         return web.json_response(
             {"errMsg": "sendChatMessage:fail news.link required"}, status=400, headers=_CORS
         )
-    if not (body.get("userid") in emu.state.members and (body.get("external_userid") or body.get("chat_id"))):
+    userid = body.get("userid")
+    if not (isinstance(userid, str) and userid in emu.state.members) or not (
+        body.get("external_userid") or body.get("chat_id")
+    ):
         return web.json_response(
             {"errMsg": "sendChatMessage:fail without context of external contact"}, status=400, headers=_CORS
         )
@@ -192,14 +204,18 @@ async def drain(request: web.Request) -> web.Response:
 
 
 async def expire_tokens(request: web.Request) -> web.Response:
-    _emu(request).expire_tokens()
+    _emu(request).gateway.expire_tokens()
     return _json({"ok": True})
 
 
 async def fail_next(request: web.Request) -> web.Response:
     body = await _body(request)
+    times = body.get("times", 1)
+    # Checked here: a bad value would only fail later, inside a WeCom API call.
+    if times is not None and not (_is_int(times) and times >= 1):
+        raise web.HTTPBadRequest(text="times must be a positive integer or null (every call)")
     try:
-        _emu(request).fail_next(str(body["path"]), int(body["errcode"]), body.get("times", 1))
+        _emu(request).gateway.fail_next(str(body["path"]), int(body["errcode"]), times)
     except (KeyError, TypeError, ValueError):
         raise web.HTTPBadRequest(text="path and errcode are required") from None
     return _json({"ok": True})
@@ -214,7 +230,10 @@ async def advance_clock(request: web.Request) -> web.Response:
     clock = _emu(request).clock
     if not hasattr(clock, "advance"):
         raise web.HTTPConflict(text="this emulator runs on a clock that cannot be advanced")
-    clock.advance(float((await _body(request)).get("seconds", 0)))
+    seconds = (await _body(request)).get("seconds", 0)
+    if not (_is_number(seconds) and math.isfinite(seconds)):
+        raise web.HTTPBadRequest(text="seconds must be a number")
+    clock.advance(float(seconds))
     return _json({"ok": True, "now": clock()})
 
 
@@ -225,16 +244,16 @@ async def set_limits(request: web.Request) -> web.Response:
     if unknown:
         raise web.HTTPBadRequest(text=f"unknown limits: {sorted(unknown)}")
     for key, value in body.items():
+        current = getattr(limits, key)
+        if isinstance(current, str):
+            fits = value in RECEIVE_CAPS
+        else:
+            fits = (_is_int(value) if isinstance(current, int) else _is_number(value)) and value >= 0
+        if not fits:
+            raise web.HTTPBadRequest(text=f"limit {key} cannot be {value!r}")
+    for key, value in body.items():
         setattr(limits, key, value)
     return _json(asdict(limits))
-
-
-def run_action(emu: Emulator, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Run one user action by name: the one path for the JSON endpoint and the console page."""
-    try:
-        return getattr(emu.actions, name)(**kwargs)
-    except TypeError as exc:  # wrong or missing arguments
-        raise ActionError(str(exc)) from None
 
 
 async def action(request: web.Request) -> web.Response:
@@ -243,45 +262,13 @@ async def action(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text=f"no action {name}")
     kwargs = await _body(request)
     try:
-        result = run_action(_emu(request), name, kwargs)
+        result = run_action(_emu(request).actions, name, kwargs)
     except ActionError as exc:
         return _json({"error": str(exc)}, status=400)
     return _json(result)
 
 
-async def oauth_authorize(request: web.Request) -> web.Response:
-    """Stands in for open.weixin.qq.com's authorize page, for the WeCom app (appid = corp id, or none) and
-    for the official account WeChat users meet (appid = its wx id): redirect with a code for the given
-    identity (userid, external_userid or stranger), or let the person pick one."""
-    query = request.query
-    redirect_uri = query.get("redirect_uri")
-    if not redirect_uri:
-        raise web.HTTPBadRequest(text="redirect_uri is required")
-    corp = _emu(request).corp
-    appid = query.get("appid") or corp.corp_id
-    if appid not in (corp.corp_id, corp.wechat_app_id):
-        raise web.HTTPBadRequest(text="appid 参数错误")
-    wechat = appid != corp.corp_id
-    if wechat and query.get("userid"):
-        raise web.HTTPBadRequest(text="公众号网页授权只认识微信用户：请选客户或陌生访客")
-    if not (query.get("userid") or query.get("external_userid") or query.get("stranger")):
-        from .console import identity_picker  # the console imports this module
-
-        return identity_picker(request, members=not wechat)
-    try:
-        code = _emu(request).actions.oauth_login(
-            userid=query.get("userid") or None,
-            external_userid=query.get("external_userid") or None,
-            stranger=query.get("stranger") or None,
-            appid=appid,
-        )["code"]
-    except ActionError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
-    target = URL(redirect_uri).update_query(code=code, state=query.get("state", ""))
-    raise web.HTTPFound(target)
-
-
-def _route_name(path: str) -> str:
+def route_name(path: str) -> str:
     return "emulator_" + path.replace("/", "_").replace("{", "").replace("}", "")
 
 
@@ -303,9 +290,8 @@ def setup_control_routes(app: web.Application) -> None:
         ("chat_messages", chat_messages),
         ("welcome_messages", welcome_messages),
         ("deliveries", deliveries),
-        ("oauth/authorize", oauth_authorize),
     ]:
-        r.add_get(f"/_emulator/{path}", handler, name=_route_name(path))
+        r.add_get(f"/_emulator/{path}", handler, name=route_name(path))
     for path, handler in [
         ("callback", configure_callback),
         ("drain", drain),
@@ -316,7 +302,7 @@ def setup_control_routes(app: web.Application) -> None:
         ("limits", set_limits),
         ("actions/{name}", action),
     ]:
-        r.add_post(f"/_emulator/{path}", handler, name=_route_name(path))
+        r.add_post(f"/_emulator/{path}", handler, name=route_name(path))
     r.add_route(
         "*", "/_emulator/jssdk/send_chat_message", send_chat_message, name="emulator_send_chat_message"
     )
