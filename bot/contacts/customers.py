@@ -55,14 +55,14 @@ async def apply_customer(
     """
     w = _Writes()
     when = change.occurred_at or w.now
-    await w.load([external_userid])
+    listed = {f["userid"]: f for f in (data or {}).get("follow_user", [])}
+    await w.load([external_userid], listed.values())
     customer = w.customers.get(external_userid)
     if data is None and customer is None:
         return w.changes  # never mirrored and gone from WeCom: nothing to keep
     if data is not None:
         customer = w.profile(external_userid, data.get("external_contact", {}))
     relations = dict(w.relations[external_userid])
-    listed = {f["userid"]: f for f in (data or {}).get("follow_user", [])}
     for follow in listed.values():
         w.follow(customer, follow, change, when)
     for userid, relation in relations.items():
@@ -91,7 +91,9 @@ async def apply_page(records: Iterable[dict[str, Any]]) -> Counter[str]:
     """
     records = list(records)
     w = _Writes()
-    await w.load({r["external_contact"]["external_userid"] for r in records})
+    await w.load(
+        {r["external_contact"]["external_userid"] for r in records}, [r["follow_info"] for r in records]
+    )
     for record in records:
         contact = record["external_contact"]
         customer = w.profile(contact["external_userid"], contact)
@@ -119,11 +121,18 @@ async def end_unconfirmed(confirmed_since: datetime, limit: int = 1000) -> tuple
     return len(rows), w.changes
 
 
+def _tag_ids(follow: dict[str, Any]) -> list[str]:
+    """Corp tag ids of externalcontact/get's follow_user (tags with names) or batch/get_by_user's
+    follow_info (tag_id, ids only)."""
+    if "tag_id" in follow:
+        return list(follow["tag_id"])
+    return [t["tag_id"] for t in follow.get("tags", []) if t.get("tag_id")]
+
+
 def _relation_values(follow: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """A relation's fields from externalcontact/get's follow_user (tags with names) or batch/get_by_user's
-    follow_info (tag_id, ids only), and the tag names WeCom gave."""
+    """A relation's fields from follow_user or follow_info, and the tag names WeCom gave."""
     tags = [t for t in follow.get("tags", []) if t.get("tag_id")]
-    tag_ids = list(follow["tag_id"]) if "tag_id" in follow else [t["tag_id"] for t in tags]
+    tag_ids = _tag_ids(follow)
     values = {
         "remark": follow.get("remark", ""),
         "description": follow.get("description", ""),
@@ -153,14 +162,20 @@ class _Writes:
         self.confirmed: dict[int, FollowRelation] = {}
         self.events: list[TimelineEvent] = []
         self.tag_names: dict[str, str] = {}
+        self.deleted_tags: set[str] = set()
         self.changes: Counter[str] = Counter()
 
-    async def load(self, external_userids: Iterable[str]) -> None:
+    async def load(self, external_userids: Iterable[str], follows: Iterable[dict[str, Any]] = ()) -> None:
         ids = list(external_userids)
         self.customers = {c.external_userid: c for c in await Customer.filter(external_userid__in=ids)}
         self.relations = {ext: {} for ext in ids}
         for relation in await FollowRelation.filter(customer_id__in=ids):
             self.relations[relation.customer_id][relation.userid] = relation
+        # An answer read before an admin deleted a tag still names it; the mirror never puts it back.
+        named = {t for f in follows for t in _tag_ids(f)}
+        if named:
+            deleted = Tag.filter(tag_id__in=named, deleted=True)
+            self.deleted_tags = set(await deleted.values_list("tag_id", flat=True))
 
     def event(self, ext: str, type: str, when: datetime, userid: str, payload: dict | None = None) -> None:
         self.events.append(timeline.entry(ext, type, when, userid=userid, payload=payload))
@@ -205,6 +220,7 @@ class _Writes:
         """One relation as WeCom lists it: created, revived by an add event, or updated."""
         ext, userid = customer.external_userid, follow["userid"]
         values, names = _relation_values(follow)
+        values["tag_ids"] = [t for t in values["tag_ids"] if t not in self.deleted_tags]
         self.tag_names.update(names)
         added_now = change.change_type in ADD_EVENTS and change.userid == userid
         channel = {"state": values["state"], "add_way": values["add_way"]}
