@@ -3,6 +3,9 @@
 One set of rules serves a callback (one customer with every follow user, from externalcontact/get) and a
 sync page (batch/get_by_user: one record per customer and follow user). Both load the rows they touch in
 one query per table, decide in memory, and write in bulk, so a page of 100 records costs a few queries.
+
+WeCom's callbacks can arrive late and out of order, and its API lists a relation the customer left like a
+live one, so a relation's status moves only by dated facts, through one rule (`_Writes.settle`).
 """
 
 from __future__ import annotations
@@ -51,29 +54,28 @@ async def apply_customer(
     changed.
 
     WeCom still lists a relation after the customer deleted the member, so `del_follow_user` marks it
-    lost and only an add event makes it active again; a relation WeCom stops listing was deleted.
+    lost, and an add event or a newer createtime makes it active again; a relation WeCom stops listing
+    was deleted. Each is a fact dated by the event's CreateTime, applied only if newer than the last.
     """
     w = _Writes()
     when = change.occurred_at or w.now
-    await w.load([external_userid])
+    listed = {f["userid"]: f for f in (data or {}).get("follow_user", [])}
+    await w.load([external_userid], listed.values())
     customer = w.customers.get(external_userid)
     if data is None and customer is None:
         return w.changes  # never mirrored and gone from WeCom: nothing to keep
     if data is not None:
         customer = w.profile(external_userid, data.get("external_contact", {}))
     relations = dict(w.relations[external_userid])
-    listed = {f["userid"]: f for f in (data or {}).get("follow_user", [])}
     for follow in listed.values():
         w.follow(customer, follow, change, when)
     for userid, relation in relations.items():
-        if userid not in listed and relation.status == FollowRelation.ACTIVE:
-            w.end(relation, FollowRelation.DELETED, when)
+        if userid not in listed:
+            w.settle(relation, FollowRelation.DELETED, when)
     # All relations now, new ones included: a del_follow_user can be the first we hear of a customer.
     current = w.relations[external_userid]
     if change.change_type == "del_follow_user" and change.userid in current:
-        relation = current[change.userid]
-        if relation.status == FollowRelation.ACTIVE:
-            w.end(relation, FollowRelation.LOST, when)
+        w.settle(current[change.userid], FollowRelation.LOST, when)
     if change.change_type == "transfer_fail":
         w.event(
             external_userid, timeline.TRANSFER_FAILED, when, change.userid, {"reason": change.fail_reason}
@@ -91,7 +93,9 @@ async def apply_page(records: Iterable[dict[str, Any]]) -> Counter[str]:
     """
     records = list(records)
     w = _Writes()
-    await w.load({r["external_contact"]["external_userid"] for r in records})
+    await w.load(
+        {r["external_contact"]["external_userid"] for r in records}, [r["follow_info"] for r in records]
+    )
     for record in records:
         contact = record["external_contact"]
         customer = w.profile(contact["external_userid"], contact)
@@ -112,18 +116,30 @@ async def end_unconfirmed(confirmed_since: datetime, limit: int = 1000) -> tuple
     w = _Writes()
     await w.load({ext for ext, _ in rows})
     for ext, userid in rows:
-        w.end(w.relations[ext][userid], FollowRelation.DELETED, w.now)
+        relation = w.relations[ext][userid]
+        w.settle(relation, FollowRelation.DELETED, w.now)
+        if relation.status == FollowRelation.ACTIVE:
+            # A fact newer than this run keeps it (e.g. a re-add that reached us meanwhile); stamping it
+            # seen keeps the run from picking it again.
+            w.confirmed[id(relation)] = relation
     for ext in {ext for ext, _ in rows}:
         w.settle_lost(w.customers[ext], w.now)
     await w.flush()
     return len(rows), w.changes
 
 
+def _tag_ids(follow: dict[str, Any]) -> list[str]:
+    """Corp tag ids of externalcontact/get's follow_user (tags with names) or batch/get_by_user's
+    follow_info (tag_id, ids only)."""
+    if "tag_id" in follow:
+        return list(follow["tag_id"])
+    return [t["tag_id"] for t in follow.get("tags", []) if t.get("tag_id")]
+
+
 def _relation_values(follow: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """A relation's fields from externalcontact/get's follow_user (tags with names) or batch/get_by_user's
-    follow_info (tag_id, ids only), and the tag names WeCom gave."""
+    """A relation's fields from follow_user or follow_info, and the tag names WeCom gave."""
     tags = [t for t in follow.get("tags", []) if t.get("tag_id")]
-    tag_ids = list(follow["tag_id"]) if "tag_id" in follow else [t["tag_id"] for t in tags]
+    tag_ids = _tag_ids(follow)
     values = {
         "remark": follow.get("remark", ""),
         "description": follow.get("description", ""),
@@ -153,14 +169,20 @@ class _Writes:
         self.confirmed: dict[int, FollowRelation] = {}
         self.events: list[TimelineEvent] = []
         self.tag_names: dict[str, str] = {}
+        self.deleted_tags: set[str] = set()
         self.changes: Counter[str] = Counter()
 
-    async def load(self, external_userids: Iterable[str]) -> None:
+    async def load(self, external_userids: Iterable[str], follows: Iterable[dict[str, Any]] = ()) -> None:
         ids = list(external_userids)
         self.customers = {c.external_userid: c for c in await Customer.filter(external_userid__in=ids)}
         self.relations = {ext: {} for ext in ids}
         for relation in await FollowRelation.filter(customer_id__in=ids):
             self.relations[relation.customer_id][relation.userid] = relation
+        # An answer read before an admin deleted a tag still names it; the mirror never puts it back.
+        named = {t for f in follows for t in _tag_ids(f)}
+        if named:
+            deleted = Tag.filter(tag_id__in=named, deleted=True)
+            self.deleted_tags = set(await deleted.values_list("tag_id", flat=True))
 
     def event(self, ext: str, type: str, when: datetime, userid: str, payload: dict | None = None) -> None:
         self.events.append(timeline.entry(ext, type, when, userid=userid, payload=payload))
@@ -202,11 +224,15 @@ class _Writes:
         return customer
 
     def follow(self, customer: Customer, follow: dict[str, Any], change: Change, when: datetime) -> None:
-        """One relation as WeCom lists it: created, revived by an add event, or updated."""
+        """One relation as WeCom lists it: created, revived by an add event or a newer createtime, or
+        updated (a lost relation too: staff still edit the remark of a customer who left them)."""
         ext, userid = customer.external_userid, follow["userid"]
         values, names = _relation_values(follow)
+        values["tag_ids"] = [t for t in values["tag_ids"] if t not in self.deleted_tags]
         self.tag_names.update(names)
         added_now = change.change_type in ADD_EVENTS and change.userid == userid
+        # WeCom's createtime: when the relation was last added, the time of what a read alone reveals
+        added_at = values["add_time"] or when
         channel = {"state": values["state"], "add_way": values["add_way"]}
         relation = self.relations.setdefault(ext, {}).get(userid)
         if relation is None:
@@ -214,48 +240,80 @@ class _Writes:
             self.relations[ext][userid] = relation
             self.add(relation)
             self.changes["relations_added"] += 1
-            self.event(
-                ext, timeline.ADDED, when, userid, channel if added_now else {**channel, "source": "sync"}
-            )
-            first = values["add_time"] or when
-            if customer.first_added_at is None or first < customer.first_added_at:
-                customer.first_added_at = first
+            if added_now:
+                self.event(ext, timeline.ADDED, when, userid, channel)
+            else:
+                self.event(ext, timeline.ADDED, added_at, userid, {**channel, "source": "sync"})
+            if customer.first_added_at is None or added_at < customer.first_added_at:
+                customer.first_added_at = added_at
                 self.touch(customer)
+        # The event first: at the same second it outranks the createtime it re-reads.
+        if added_now:
+            self.settle(relation, FollowRelation.ACTIVE, when, channel)
+        self.settle(relation, FollowRelation.ACTIVE, added_at, {**channel, "source": "sync"}, createtime=True)
+        if id(relation) in self.new:
             return
-        if relation.status != FollowRelation.ACTIVE:
-            if not added_now:
-                return  # WeCom keeps listing a relation the customer left; only a new add revives it
-            relation.status, relation.ended_at = FollowRelation.ACTIVE, None
-            self.changes["relations_added"] += 1
-            self.touch(relation)
-            self.event(ext, timeline.ADDED, when, userid, {**channel, "again": True})
-        elif (relation.remark, relation.description) != (values["remark"], values["description"]):
+        if relation.status == FollowRelation.DELETED:
+            return  # read before staff deleted the customer (a sync page applied late): nothing to take
+        if (relation.remark, relation.description) != (values["remark"], values["description"]):
             self.event(
                 ext, timeline.REMARK_CHANGED, when, userid,
                 {"remark": values["remark"], "description": values["description"],
                  "old_remark": relation.remark, "old_description": relation.description},
             )  # fmt: skip
-        if relation.status == FollowRelation.ACTIVE:
-            added = [t for t in values["tag_ids"] if t not in relation.tag_ids]
-            removed = [t for t in relation.tag_ids if t not in values["tag_ids"]]
-            for kind, ids in ((timeline.TAGS_ADDED, added), (timeline.TAGS_REMOVED, removed)):
-                if ids:  # names are filled in by flush(), from WeCom's answer or the tag mirror
-                    self.event(ext, kind, when, userid, {"tag_ids": ids, "names": []})
+        added = [t for t in values["tag_ids"] if t not in relation.tag_ids]
+        removed = [t for t in relation.tag_ids if t not in values["tag_ids"]]
+        for kind, ids in ((timeline.TAGS_ADDED, added), (timeline.TAGS_REMOVED, removed)):
+            if ids:  # names are filled in by flush(), from WeCom's answer or the tag mirror
+                self.event(ext, kind, when, userid, {"tag_ids": ids, "names": []})
         relation.synced_at = self.now
         if any(getattr(relation, k) != v for k, v in values.items()):
             if id(relation) not in self.dirty:
                 self.changes["relations_updated"] += 1
             relation.update_from_dict(values)
             self.touch(relation)
-        elif id(relation) not in self.dirty and id(relation) not in self.new:
+        elif id(relation) not in self.dirty:
             self.confirmed[id(relation)] = relation
 
-    def end(self, relation: FollowRelation, status: str, when: datetime) -> None:
-        relation.status, relation.ended_at, relation.synced_at = status, when, self.now
+    def settle(
+        self,
+        relation: FollowRelation,
+        status: str,
+        at: datetime,
+        payload: dict | None = None,
+        *,
+        createtime=False,
+    ) -> None:
+        """The one ordering rule for every status change, from callbacks and sync alike: a fact applies
+        only if it is newer than the newest applied (`status_at`), so a late callback never undoes what
+        happened after it. Times compare by the second, as WeCom gives them; at the same second an event
+        wins over what came before it, but a follow's `createtime` (only when the relation began) yields,
+        for anything else that second happened after the add.
+
+        Any status can become active again (payload: the channel for the timeline); only an active
+        relation ends, lost (the customer left) or deleted (staff deleted the customer)."""
+        if relation.status_at is not None:
+            fact, known = int(at.timestamp()), int(relation.status_at.timestamp())
+            if fact < known or (fact == known and createtime):
+                return
+        if status == relation.status or FollowRelation.ACTIVE not in (status, relation.status):
+            if status == relation.status and relation.status_at != at:
+                relation.status_at = at  # the same status, known as of a later time
+                self.touch(relation)
+            return
+        relation.status, relation.status_at, relation.synced_at = status, at, self.now
         self.touch(relation)
+        if status == FollowRelation.ACTIVE:
+            relation.ended_at = None
+            self.changes["relations_added"] += 1
+            self.event(
+                relation.customer_id, timeline.ADDED, at, relation.userid, {**(payload or {}), "again": True}
+            )
+            return
+        relation.ended_at = at
         self.changes["relations_ended"] += 1
         kind = timeline.LOST if status == FollowRelation.LOST else timeline.DELETED_BY_STAFF
-        self.event(relation.customer_id, kind, when, relation.userid)
+        self.event(relation.customer_id, kind, at, relation.userid)
 
     def settle_lost(self, customer: Customer, when: datetime) -> None:
         """A customer is lost exactly when none of their relations is active."""
@@ -288,7 +346,7 @@ class _Writes:
             await FollowRelation.filter(id__in=ids).update(synced_at=self.now)
         touched_relations = [r for r in self.dirty.values() if isinstance(r, FollowRelation)]
         if touched_relations:
-            fields = [*RELATION_FIELDS, "status", "ended_at", "synced_at"]
+            fields = [*RELATION_FIELDS, "status", "status_at", "ended_at", "synced_at"]
             await FollowRelation.bulk_update(touched_relations, fields)
         if self.events:
             await self._name_tags()

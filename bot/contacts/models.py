@@ -121,6 +121,10 @@ class FollowRelation(Model):
     # active, lost (the customer deleted the member: 已流失) or deleted (the member deleted the customer)
     status = fields.CharField(max_length=16, default=ACTIVE)
     ended_at = fields.DatetimeField(null=True)
+    # When the newest status fact applied became true (an event's CreateTime, the follow's createtime, the
+    # time WeCom was read): callbacks arrive late and out of order, and an older fact never overrides it.
+    # NULL only on rows from before it existed whose migration found no time at all.
+    status_at = fields.DatetimeField(null=True)
     synced_at = fields.DatetimeField()
 
     class Meta:

@@ -47,7 +47,8 @@ def day_bounds(day, tz: str) -> tuple[datetime, datetime]:
 async def list_customers(viewer: Viewer, filters: CustomerFilter, *, limit: int, offset: int) -> Page:
     """One row per follow relation in scope matching the filters, newest added first."""
     if filters.tag_ids:
-        known = set(await Tag.filter(tag_id__in=filters.tag_ids).values_list("tag_id", flat=True))
+        live = Tag.filter(tag_id__in=filters.tag_ids, deleted=False)
+        known = set(await live.values_list("tag_id", flat=True))
         unknown = [t for t in filters.tag_ids if t not in known]
         if unknown:
             raise InvalidQuery("tags", f"no such tag: {', '.join(unknown)}", tuple(unknown))

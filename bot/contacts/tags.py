@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from bot.contacts.models import Tag, TagGroup
+from bot.store.db import is_postgres_connection
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +78,39 @@ async def apply_tag_list(groups: list[dict[str, Any]]) -> TagSyncResult:
                 await tag.save()
                 updated += 1
     # Whatever WeCom no longer lists was deleted there (`or {""}`: an empty IN list is not valid SQL).
-    deleted = (
-        await Tag.filter(deleted=False)
-        .exclude(tag_id__in=live_tags or {""})
-        .update(deleted=True, synced_at=now)
+    gone = (
+        await Tag.filter(deleted=False).exclude(tag_id__in=live_tags or {""}).values_list("tag_id", flat=True)
     )
+    if gone:
+        await Tag.filter(tag_id__in=gone).update(deleted=True, synced_at=now)
+        await _untag_relations(gone)
+    deleted = len(gone)
     deleted += (
         await TagGroup.filter(deleted=False)
         .exclude(group_id__in=live_groups or {""})
         .update(deleted=True, synced_at=now)
     )
     return TagSyncResult(created, updated, deleted)
+
+
+async def _untag_relations(tag_ids: list[str]) -> None:
+    """Take deleted tags off every relation at once: WeCom drops them from its customers silently (no edit
+    event), and a relation showing a tag that no longer exists would also match a search by it.
+
+    One UPDATE per statement dialect: tag_ids is JSON (jsonb on PostgreSQL, text on SQLite)."""
+    conn = connections.get("default")
+    if is_postgres_connection(conn):
+        await conn.execute_query(
+            "UPDATE follow_relation SET tag_ids = tag_ids - $1::text[] WHERE tag_ids ?| $1::text[]", [tag_ids]
+        )
+        return
+    marks = ", ".join("?" * len(tag_ids))
+    await conn.execute_query(
+        "UPDATE follow_relation SET tag_ids = (SELECT json_group_array(j.value)"
+        f" FROM json_each(follow_relation.tag_ids) j WHERE j.value NOT IN ({marks}))"
+        f" WHERE EXISTS (SELECT 1 FROM json_each(follow_relation.tag_ids) j WHERE j.value IN ({marks}))",
+        [*tag_ids, *tag_ids],
+    )
 
 
 def _update(row, values: dict[str, Any], now: datetime) -> bool:

@@ -99,7 +99,7 @@ async def test_a_dropped_callback_is_repaired_by_reconciliation_which_logs_the_d
     assert "reconciliation: 3 changes (1 customer added, 1 relation added, 1 relation ended)" in caplog.text
     assert (await FollowRelation.get(customer_id=shared, userid="lisi")).status == "deleted"
     assert (await FollowRelation.get(customer_id=newcomer, userid="lisi")).status == "active"
-    # The lost relation stays lost: only an add event revives it, and the customer is still lost.
+    # The lost relation stays lost: WeCom lists it as added before the loss, and the customer is still lost.
     assert (await FollowRelation.get(customer_id=kept, userid="zhangsan")).status == "lost"
     assert (await Customer.get(external_userid=kept)).lost
 

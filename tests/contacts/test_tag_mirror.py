@@ -1,7 +1,9 @@
 """Corp tags: admins' edits in the WeCom console reach the mirror through callbacks, and sync repairs it."""
 
-from bot.contacts import tags
-from bot.contacts.models import Tag, TagGroup
+from tortoise.transactions import in_transaction
+
+from bot.contacts import customers, tags, timeline
+from bot.contacts.models import FollowRelation, Tag, TagGroup
 from bot.inbox import writer as inbox
 from tests.conftest import settled
 from tests.emulator_fixtures import make_client
@@ -73,3 +75,44 @@ async def test_full_sync_builds_the_mirror_without_callbacks_and_repeats_nothing
     assert await mirrored() == in_emulator(emulator)
     again = await tags.sync_tags(client)
     assert again.changed == 0
+
+
+async def test_a_deleted_tag_leaves_every_customer_at_once_and_searching_by_it_is_refused(company):
+    a, b = company.tags["A"], company.tags["B"]
+    company.emulator.actions.admin_deletes_tag(a)
+    await settled(company.emulator)
+    _, listed = await company.get("/api/v1/tags")
+    assert [(g["name"], [t["name"] for t in g["tags"]]) for g in listed["groups"]] == [("客户等级", ["B类"])]
+    # c1 carried A, c3 A and B: neither shows A any more, under any name.
+    _, c1 = await company.get(f"/api/v1/customers/{company.ids['c1']}")
+    _, c3 = await company.get(f"/api/v1/customers/{company.ids['c3']}")
+    assert (c1["relations"][0]["tags"], [t["name"] for t in c3["relations"][0]["tags"]]) == ([], ["B类"])
+    status, body = await company.get("/api/v1/customers", tags=a)
+    assert (status, body["param"]) == (400, "tags")
+
+    # Deleting the group deletes its tags: they leave their customers too.
+    company.emulator.actions.admin_deletes_tag(company.emulator.state.tags[b].group_id)
+    await settled(company.emulator)
+    assert await FollowRelation.filter(tag_ids__not=[]).count() == 0
+    status, _ = await company.get("/api/v1/customers", tags=b)
+    assert status == 400
+
+
+async def test_an_answer_read_before_a_tag_was_deleted_does_not_put_it_back(mirror, wecom_client):
+    """A sync reads its next page ahead while it applies the last: the page may predate the deletion."""
+    mirror.state.add_member("zhangsan", "张三")
+    act = mirror.actions
+    gone = act.admin_creates_tag("展会", group_name="来源")["tag_id"]
+    kept = act.admin_creates_tag("官网", group_name="来源")["tag_id"]
+    ext = act.customer_adds_member("zhangsan")["external_userid"]
+    await settled(mirror)
+    act.member_edits_customer("zhangsan", ext, add_tags=[gone, kept])
+    await settled(mirror)
+    page = await wecom_client.batch_get_by_user(["zhangsan"])
+    act.admin_deletes_tag(gone)
+    await settled(mirror)
+    async with in_transaction():
+        await customers.apply_page(page["external_contact_list"])
+    assert (await FollowRelation.get(customer_id=ext)).tag_ids == [kept]
+    _, added = await timeline.read(ext, types=(timeline.TAGS_ADDED,))
+    assert [e.payload["tag_ids"] for e in added] == [[gone, kept]], "no second tags_added for the deleted tag"
