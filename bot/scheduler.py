@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.contacts import jobs as contacts_jobs
 from bot.followups import jobs as followups_jobs
+from bot.inbox import jobs as inbox_jobs
 from bot.jobs import Job, JobContext
 from bot.radar import jobs as radar_jobs
 from bot.settings import Settings
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 # run skipped because the last one is still going) and errors still show.
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
-JOBS: tuple[Job, ...] = (*contacts_jobs.JOBS, *followups_jobs.JOBS, *radar_jobs.JOBS)
+JOBS: tuple[Job, ...] = (*inbox_jobs.JOBS, *contacts_jobs.JOBS, *followups_jobs.JOBS, *radar_jobs.JOBS)
 
 
 class Scheduler:
