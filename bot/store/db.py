@@ -66,7 +66,7 @@ def tortoise_config(settings: Settings, extra_apps: dict | None = None) -> dict:
         if path != ":memory:":
             Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # SQLite gives a new -wal/-shm the database file's own mode, whatever the umask: a file an older
-            # version made 0644 is tightened, or its customer data would leak through them again.
+            # version made 0644 is tightened first, or the -wal/-shm would come out 0644 as well.
             for suffix in ("", "-wal", "-shm"):
                 datadir.tighten(Path(path + suffix))
         connection = {
