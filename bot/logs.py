@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from tqdm import tqdm
+
 from bot.settings import Settings
 
 _TOKEN_PARAM = re.compile(r"(access_token|corpsecret|echostr|msg_signature)=[^&\s\"']+")
@@ -27,9 +29,24 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class ConsoleHandler(logging.StreamHandler):
+    """Writes each line through tqdm: a progress bar on the same terminal (`scrm sync`, `scrm demo`) is
+    cleared, the line written, and the bar drawn again below it, instead of the line cutting through it.
+    With no bar drawn this is a plain write."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            tqdm.write(self.format(record), file=self.stream)
+            self.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+
 def setup(settings: Settings) -> None:
     w = settings.wecom
-    handler = logging.StreamHandler()
+    handler = ConsoleHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     a = settings.access
     secrets = [w.token, w.encoding_aes_key, w.agent_secret, w.contact_secret, a.session_secret, *a.api_tokens]

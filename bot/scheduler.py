@@ -12,13 +12,18 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.contacts import jobs as contacts_jobs
 from bot.followups import jobs as followups_jobs
+from bot.inbox import jobs as inbox_jobs
 from bot.jobs import Job, JobContext
 from bot.radar import jobs as radar_jobs
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+# apscheduler narrates every run at INFO ("Running job ...", "... executed successfully": two lines every 5 s
+# for the radar alerts alone). Jobs log what they sent or changed instead; its warnings (a missed run, a
+# run skipped because the last one is still going) and errors still show.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
-JOBS: tuple[Job, ...] = (*contacts_jobs.JOBS, *followups_jobs.JOBS, *radar_jobs.JOBS)
+JOBS: tuple[Job, ...] = (*inbox_jobs.JOBS, *contacts_jobs.JOBS, *followups_jobs.JOBS, *radar_jobs.JOBS)
 
 
 class Scheduler:

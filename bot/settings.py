@@ -77,6 +77,8 @@ class InboxSettings:
     retry_max_delay: float = 600.0
     lease_seconds: float = 60.0
     poll_interval: float = 0.5
+    # days a handled event (and its dedup key) is kept; dead ones stay until replayed or deleted
+    retention_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -271,10 +273,9 @@ def validate(s: Settings) -> Settings:
     if w.max_attempts < 1:
         raise SettingsError("wecom.max_attempts", "must be at least 1")
     i = s.inbox
-    if i.concurrency < 1:
-        raise SettingsError("inbox.concurrency", "must be at least 1")
-    if i.max_attempts < 1:
-        raise SettingsError("inbox.max_attempts", "must be at least 1")
+    for key in ("concurrency", "max_attempts", "retention_days"):
+        if getattr(i, key) < 1:
+            raise SettingsError(f"inbox.{key}", "must be at least 1")
     for key in ("lease_seconds", "poll_interval", "retry_max_delay"):
         if getattr(i, key) <= 0:
             raise SettingsError(f"inbox.{key}", "must be above 0")

@@ -15,7 +15,7 @@ from bot.inbox.writer import INBOX, InboxWriter
 from bot.radar import effects as radar_effects
 from bot.scheduler import SCHEDULER, Scheduler
 from bot.settings import Settings, require_wecom
-from bot.store import db
+from bot.store import datadir, db
 from bot.wecom.crypto import CallbackCrypto
 from sidebar_web import admin, api, auth, media, radar, render, sidebar
 from sidebar_web.errors import error_middleware
@@ -33,6 +33,8 @@ def create_app(
     """The server for these settings. `router` replaces the product handlers (tests prove the inbox with
     their own); `extra_model_apps` adds model apps without migrations (tests' own tables)."""
     require_wecom(settings)
+    # First, before the session key (auth.setup) or anything else is written into the data directory.
+    datadir.make_private(settings.data_dir)
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
     radar_effects.configure(settings)

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp = inbox_sub.add_parser("replay", help="queue an event again, or every dead event with --all")
     rp.add_argument("event_id", nargs="?", type=int, help="the event's id (see `scrm inbox list`)")
     rp.add_argument("--all", action="store_true", help="replay every dead event")
+    dl = inbox_sub.add_parser("delete", help="delete a dead event, or every dead event with --all")
+    dl.add_argument("event_id", nargs="?", type=int, help="the dead event's id (see `scrm inbox list`)")
+    dl.add_argument("--all", action="store_true", help="delete every dead event")
 
     p = sub.add_parser("demo", help="run server, worker and a WeCom emulator together in one process")
     p.add_argument("--data-dir", help="keep the demo's data here (default: a temporary directory)")
@@ -102,8 +105,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(commands.emulator(settings, args.host, args.port, args.callback_url, args.seed))
     if args.command == "inbox":
         action = args.inbox_command or "list"
-        if action == "replay" and args.event_id is None and not args.all:
-            print("scrm: inbox replay needs an event id or --all", file=sys.stderr)
+        if action in ("replay", "delete") and args.event_id is None and not args.all:
+            print(f"scrm: inbox {action} needs an event id or --all", file=sys.stderr)
             return 2
         limit = getattr(args, "limit", 50)
         return asyncio.run(commands.inbox(settings, action, getattr(args, "event_id", None), limit))

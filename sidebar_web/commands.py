@@ -117,13 +117,21 @@ async def sync(settings: Settings, *, restart: bool) -> int:
 async def inbox(settings: Settings, action: str, event_id: int | None, limit: int) -> int:
     await db.open_db(settings)
     try:
+        target = f"event {event_id}" if event_id is not None else "dead events"
         if action == "replay":
             n = await inbox_store.replay(event_id)
-            target = f"event {event_id}" if event_id is not None else "dead events"
             print(f"queued {n} event(s) again ({target})" if n else f"nothing to replay ({target})")
             return 0 if n else 1
-        counts = await inbox_store.counts()
-        print(f"inbox: {counts.total} stored, {counts.pending} pending, {counts.dead} dead")
+        if action == "delete":
+            n = await inbox_store.delete_dead(event_id)
+            print(f"deleted {n} dead event(s)" if n else f"nothing to delete ({target}; only dead events)")
+            return 0 if n else 1
+        c = await inbox_store.counts()
+        days = settings.inbox.retention_days
+        print(
+            f"inbox: {c.total} stored, {c.pending} pending, {c.dead} dead, "
+            f"{c.handled} handled (kept {days} day(s), then deleted)"
+        )
         for title, statuses in (("pending", InboxEvent.UNFINISHED), ("dead", (InboxEvent.DEAD,))):
             rows = await inbox_store.list_events(statuses, limit)
             if not rows:

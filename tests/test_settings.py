@@ -78,6 +78,11 @@ def test_secrets_stay_out_of_the_settings_repr():
             "postgres://h:99999/db",
             "setting database.url (SCRM_DATABASE__URL): has a port",
         ),
+        (
+            "SCRM_INBOX__RETENTION_DAYS",
+            "0",
+            "setting inbox.retention_days (SCRM_INBOX__RETENTION_DAYS): must be at least 1",
+        ),
         ("SCRM_SERVER__TIMEZONE", "Mars/Olympus", "setting server.timezone (SCRM_SERVER__TIMEZONE): must be"),
         ("SCRM_ACCESS__API_TOKENS", "short-token", "setting access.api_tokens (SCRM_ACCESS__API_TOKENS):"),
         (

@@ -11,9 +11,12 @@ class InboxEvent(Model):
 
     PENDING, RUNNING, DONE, DEAD, SKIPPED = "pending", "running", "done", "dead", "skipped"
     UNFINISHED = (PENDING, RUNNING)
+    # Handled events: deleted after inbox.retention_days (bot/inbox/jobs.py). Dead ones are kept.
+    HANDLED = (DONE, SKIPPED)
 
     id = fields.BigIntField(primary_key=True)
-    # sha256 of the decrypted XML: a WeCom retry re-encrypts the same plaintext with a new nonce.
+    # sha256 of the decrypted XML: a WeCom retry re-encrypts the same plaintext with a new nonce. The key
+    # lives as long as the row, at least a day (inbox.retention_days >= 1); WeCom retries within seconds.
     dedup_key = fields.CharField(max_length=64, unique=True)
     event = fields.CharField(max_length=64)
     change_type = fields.CharField(max_length=64, default="")

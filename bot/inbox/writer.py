@@ -96,18 +96,25 @@ class InboxWriter:
 
 @dataclass(frozen=True)
 class InboxCounts:
+    """The inbox's size: events waiting or running, handled ones kept for inbox.retention_days, dead ones."""
+
     total: int
     pending: int
+    handled: int
     dead: int
 
     def as_dict(self) -> dict[str, int]:
-        return {"total": self.total, "pending": self.pending, "dead": self.dead}
+        return {"total": self.total, "pending": self.pending, "handled": self.handled, "dead": self.dead}
 
 
 async def counts() -> InboxCounts:
     by_status = dict(await InboxEvent.annotate(n=Count("id")).group_by("status").values_list("status", "n"))
-    pending = sum(by_status.get(s, 0) for s in InboxEvent.UNFINISHED)
-    return InboxCounts(total=sum(by_status.values()), pending=pending, dead=by_status.get(InboxEvent.DEAD, 0))
+    return InboxCounts(
+        total=sum(by_status.values()),
+        pending=sum(by_status.get(s, 0) for s in InboxEvent.UNFINISHED),
+        handled=sum(by_status.get(s, 0) for s in InboxEvent.HANDLED),
+        dead=by_status.get(InboxEvent.DEAD, 0),
+    )
 
 
 async def list_events(statuses: tuple[str, ...], limit: int = 100) -> list[InboxEvent]:
@@ -127,6 +134,15 @@ async def replay(event_id: int | None = None, *, statuses: tuple[str, ...] = (In
         claimed_by="",
         finished_at=None,
     )
+
+
+async def delete_dead(event_id: int | None = None) -> int:
+    """Delete one dead event, or every dead one: what its error said is given up. Only dead events: a pending
+    one is still owed to its handlers, and handled ones go by themselves after inbox.retention_days."""
+    query = InboxEvent.filter(status=InboxEvent.DEAD)
+    if event_id is not None:
+        query = query.filter(id=event_id)
+    return await query.delete()
 
 
 INBOX = web.AppKey("inbox", InboxWriter)

@@ -12,6 +12,7 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.executor import MigrationExecutor
 
 from bot.settings import Settings, SettingsError
+from bot.store import datadir
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,11 @@ def tortoise_config(settings: Settings, extra_apps: dict | None = None) -> dict:
     else:
         path = url.removeprefix("sqlite://")
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # SQLite gives a new -wal/-shm the database file's own mode, whatever the umask: a file an older
+            # version made 0644 is tightened first, or the -wal/-shm would come out 0644 as well.
+            for suffix in ("", "-wal", "-shm"):
+                datadir.tighten(Path(path + suffix))
         connection = {
             "engine": "tortoise.backends.sqlite",
             "credentials": {
@@ -85,6 +90,8 @@ async def open_db(settings: Settings, *, migrate: bool | None = None, extra_apps
     `extra_apps` are model apps without migrations (the tests' own models); their tables are created
     after the product schema is up to date.
     """
+    # Whatever this process writes from here on (the SQLite file, keys, uploads) is its owner's only.
+    datadir.make_private(settings.data_dir, create=False)
     # The global fallback makes the connection visible to every task (aiohttp runs startup, requests and
     # cleanup in different tasks), not only to the one that called init.
     await Tortoise.init(config=tortoise_config(settings, extra_apps), _enable_global_fallback=True)

@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.store.datadir import make_private, tighten
+
 log = logging.getLogger(__name__)
 
 
@@ -15,7 +17,7 @@ def data_key(data_dir: Path, name: str, generate: Callable[[], bytes]) -> bytes:
     keep the first one written (O_EXCL), so every process signs with the same key."""
     path = data_dir / name
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(path.parent)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -24,4 +26,6 @@ def data_key(data_dir: Path, name: str, generate: Callable[[], bytes]) -> bytes:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(generate())
             log.info("generated %s in %s", name, data_dir)
+    else:
+        tighten(path)  # a key an older version left readable by others
     return path.read_bytes().strip()

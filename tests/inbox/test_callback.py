@@ -121,7 +121,7 @@ async def test_bad_input_is_refused_stores_nothing_and_leaves_the_server_healthy
     assert response.status == status, await response.text()
     assert (await response.text()).strip(), "a refusal says why"
     assert elapsed < 2.0, f"refusing {kind} took {elapsed:.2f}s"
-    assert await inbox_counts(server) == {"total": 0, "pending": 0, "dead": 0}
+    assert await inbox_counts(server) == {"total": 0, "pending": 0, "handled": 0, "dead": 0}
     assert (await post_event(server, crypto, add_event(corp))).status == 200
 
 

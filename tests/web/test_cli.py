@@ -68,7 +68,7 @@ async def test_inbox_lists_dead_events_with_their_error_and_replays_them(
     await InboxEvent.filter(payload=xml).update(status="dead", attempts=8, last_error="WeComError: 84061")
     listing = scrm(settings, "inbox")
     assert listing.returncode == 0, listing.stderr
-    assert "1 stored, 0 pending, 1 dead" in listing.stdout
+    assert "1 stored, 0 pending, 1 dead, 0 handled (kept 30 day(s), then deleted)" in listing.stdout
     assert (
         "change_external_contact/del_follow_user" in listing.stdout and "WeComError: 84061" in listing.stdout
     )
