@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.settings import Settings
 
@@ -24,3 +25,8 @@ class Job:
     name: str
     trigger: Callable[[Settings], BaseTrigger | None]
     run: Callable[[JobContext], Awaitable[None]]
+
+
+def every(seconds: Callable[[Settings], float]) -> Callable[[Settings], BaseTrigger]:
+    """The trigger of a job that runs every `seconds(settings)` seconds."""
+    return lambda settings: IntervalTrigger(seconds=seconds(settings))

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
 from bot.followups import reminders
-from bot.jobs import Job, JobContext
-from bot.settings import Settings
+from bot.jobs import Job, JobContext, every
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +17,4 @@ async def send_reminders(ctx: JobContext) -> None:
         log.info("reminders: %s", dict(outcome))
 
 
-def _reminders_trigger(settings: Settings) -> BaseTrigger:
-    return IntervalTrigger(seconds=settings.notify.reminder_interval)
-
-
-JOBS = (Job("reminders", _reminders_trigger, send_reminders),)
+JOBS = (Job("reminders", every(lambda s: s.notify.reminder_interval), send_reminders),)

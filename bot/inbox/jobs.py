@@ -6,13 +6,9 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
 from bot.inbox.models import InboxEvent
 from bot.inbox.writer import utcnow
-from bot.jobs import Job, JobContext
-from bot.settings import Settings
+from bot.jobs import Job, JobContext, every
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +43,4 @@ async def prune_inbox(ctx: JobContext) -> None:
         log.info("inbox: deleted %d handled event(s) older than %d day(s)", pruned, days)
 
 
-def _prune_trigger(settings: Settings) -> BaseTrigger:
-    return IntervalTrigger(hours=1)
-
-
-JOBS = (Job("inbox_prune", _prune_trigger, prune_inbox),)
+JOBS = (Job("inbox_prune", every(lambda s: 3600), prune_inbox),)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
-from bot.jobs import Job, JobContext
+from bot.jobs import Job, JobContext, every
 from bot.radar import alerts as radar_alerts
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +17,4 @@ async def send_radar_alerts(ctx: JobContext) -> None:
         log.info("radar alerts: %s", dict(outcome))
 
 
-def _radar_alerts_trigger(settings: Settings) -> BaseTrigger:
-    return IntervalTrigger(seconds=settings.radar.alert_interval)
-
-
-JOBS = (Job("radar_alerts", _radar_alerts_trigger, send_radar_alerts),)
+JOBS = (Job("radar_alerts", every(lambda s: s.radar.alert_interval), send_radar_alerts),)
