@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.contacts import sessions
 from bot.contacts.models import Customer, Department, FollowRelation, GroupChat, Member, RoleGrant
 from bot.settings import AccessSettings
 
@@ -109,7 +110,11 @@ async def grant_admin(userid: str, granted_by: str) -> bool:
 
 
 async def revoke_admin(userid: str) -> bool:
-    return bool(await RoleGrant.filter(userid=userid, role=RoleGrant.ADMIN).delete())
+    """Take the console-named admin role away; the member's logins end with it (False: held no such role)."""
+    if not await RoleGrant.filter(userid=userid, role=RoleGrant.ADMIN).delete():
+        return False
+    await sessions.end_all([userid])
+    return True
 
 
 async def role_table(access: AccessSettings) -> dict[str, list[dict]]:
