@@ -91,6 +91,10 @@ class EmulatorSettings:
     jssdk_shim: bool = False
 
 
+# The parts of a follow relation that are the member's own in WeCom (bot/contacts/scope.py: Visibility).
+COLLEAGUE_RELATION_FIELDS = ("remark", "description", "remark_mobiles", "remark_corp_name", "tags", "channel")
+
+
 @dataclass(frozen=True)
 class AccessSettings:
     # userids with the admin role (管理员: every customer), besides those named in the console
@@ -102,6 +106,8 @@ class AccessSettings:
     # Fernet key for the session cookie; empty: generated once into the data directory
     session_secret: str = field(default="", repr=False)
     session_hours: float = 12.0
+    # what others may read of a member's relation beyond name, add time and status (COLLEAGUE_RELATION_FIELDS)
+    colleague_relation_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -335,6 +341,10 @@ def _check_access(a: AccessSettings) -> None:
             ) from None
     if a.session_hours <= 0:
         raise SettingsError("access.session_hours", "must be above 0")
+    if unknown := set(a.colleague_relation_fields) - set(COLLEAGUE_RELATION_FIELDS):
+        known = ", ".join(COLLEAGUE_RELATION_FIELDS)
+        problem = f"unknown {', '.join(sorted(unknown))}; each must be one of {known}"
+        raise SettingsError("access.colleague_relation_fields", problem)
 
 
 def _check_sync(y: SyncSettings, timezone: str) -> None:

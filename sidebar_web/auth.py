@@ -1,4 +1,5 @@
-"""Who is asking: the encrypted session cookie (WeCom OAuth login) or an API token from settings."""
+"""Who is asking: a staff login (WeCom OAuth; an encrypted cookie naming a session kept in the database) or an
+API token from settings."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from yarl import URL
 
 from bot.appkeys import SETTINGS, WECOM
 from bot.contacts import scope
+from bot.contacts import sessions as staff_sessions
 from bot.contacts.scope import Viewer
 from bot.settings import Settings
 from bot.store.keys import data_key
@@ -28,13 +30,24 @@ VIEWER = web.RequestKey("viewer", object)  # the resolved Viewer (or None), once
 class Sessions:
     """A signed-and-encrypted cookie (Fernet) holding a small JSON dict; it expires after session_hours.
 
+    A login's cookie holds the secret of a staff session (bot/contacts/sessions.py) and the CSRF token, never
+    the userid itself: the session can then be ended server-side, and a copy of the cookie ends with it.
     Read only where a page or API call needs it, so the callback path never pays for sessions.
     """
 
     def __init__(self, key: bytes, hours: float, secure: bool):
         self.fernet = Fernet(key)
+        self.hours = hours
         self.ttl = int(hours * 3600)
         self.secure = secure
+
+    async def start(self, userid: str) -> dict:
+        """A new login of `userid`: the cookie's contents."""
+        return {"sid": await staff_sessions.start(userid, self.hours), "csrf": secrets.token_urlsafe(24)}
+
+    def token(self, data: dict) -> str:
+        """The cookie's value for `data` (tests and benchmarks send it themselves)."""
+        return self.fernet.encrypt(json.dumps(data).encode()).decode()
 
     def read(self, request: web.Request) -> dict:
         token = request.cookies.get(COOKIE)
@@ -47,9 +60,14 @@ class Sessions:
         return data if isinstance(data, dict) else {}
 
     def write(self, response: web.StreamResponse, data: dict) -> None:
-        token = self.fernet.encrypt(json.dumps(data).encode()).decode()
         response.set_cookie(
-            COOKIE, token, max_age=self.ttl, httponly=True, samesite="Lax", secure=self.secure, path="/"
+            COOKIE,
+            self.token(data),
+            max_age=self.ttl,
+            httponly=True,
+            samesite="Lax",
+            secure=self.secure,
+            path="/",
         )
 
     def clear(self, response: web.StreamResponse) -> None:
@@ -84,7 +102,7 @@ async def current_viewer(request: web.Request) -> Viewer | None:
         for number, token in enumerate(settings.access.api_tokens, 1):
             if hmac.compare_digest(presented, token.encode()):
                 viewer = scope.token_viewer(f"API token #{number}")
-    elif userid := request.app[SESSIONS].read(request).get("userid"):
+    elif userid := await staff_sessions.userid_of(request.app[SESSIONS].read(request).get("sid")):
         viewer = await scope.viewer_for(userid, settings.access)
     request[VIEWER] = viewer
     return viewer
@@ -166,11 +184,14 @@ async def oauth_callback(request: web.Request) -> web.Response:
         )
     log.info("%s logged in as %s", viewer.userid, viewer.role)
     response = web.HTTPFound(_safe_next(session.get("next")))
-    sessions.write(response, {"userid": viewer.userid, "csrf": secrets.token_urlsafe(24)})
+    sessions.write(response, await sessions.start(viewer.userid))
     raise response
 
 
 async def logout(request: web.Request) -> web.Response:
+    """End this login on the server, not only in this browser: a copy of the cookie is refused from now on."""
+    sessions = request.app[SESSIONS]
+    await staff_sessions.end(sessions.read(request).get("sid"))
     response = web.HTTPFound(_safe_next(request.query.get("next")))
-    request.app[SESSIONS].clear(response)
+    sessions.clear(response)
     raise response

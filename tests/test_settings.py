@@ -91,6 +91,13 @@ def test_secrets_stay_out_of_the_settings_repr():
             "setting access.session_secret (SCRM_ACCESS__SESSION_SECRET): must be a Fernet key",
         ),
         (
+            "SCRM_ACCESS__COLLEAGUE_RELATION_FIELDS",
+            "remark,phone",
+            "setting access.colleague_relation_fields (SCRM_ACCESS__COLLEAGUE_RELATION_FIELDS): "
+            "unknown phone; each must be one of remark, description, remark_mobiles, remark_corp_name, tags, "
+            "channel",
+        ),
+        (
             "SCRM_ACCESS__DEPARTMENT_ADMINS",
             "lisi=sales",
             "setting access.department_admins (SCRM_ACCESS__DEPARTMENT_ADMINS): departments of lisi",
@@ -111,6 +118,15 @@ def test_roles_read_from_a_file_or_from_variables(tmp_path):
     from_env = load(env={"SCRM_ACCESS__ADMINS": "ops", "SCRM_ACCESS__DEPARTMENT_ADMINS": "lisi=2,3"}).access
     assert from_file.admins == from_env.admins == ("ops",)
     assert from_file.department_admins == from_env.department_admins == {"lisi": (2, 3)}
+
+
+def test_what_colleagues_read_of_a_relation_is_nothing_extra_unless_listed(tmp_path):
+    assert load(env={}).access.colleague_relation_fields == ()
+    cfg = tmp_path / "colleagues.toml"
+    cfg.write_text('[access]\ncolleague_relation_fields = ["remark", "channel"]\n')
+    from_env = load(env={"SCRM_ACCESS__COLLEAGUE_RELATION_FIELDS": "remark, channel"}).access
+    assert load(cfg, env={}).access.colleague_relation_fields == from_env.colleague_relation_fields
+    assert from_env.colleague_relation_fields == ("remark", "channel")
 
 
 def test_an_unknown_setting_is_named_not_ignored(tmp_path):

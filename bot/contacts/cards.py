@@ -13,7 +13,7 @@ from bot.contacts.scope import Viewer
 
 async def group_card(viewer: Viewer, chat_id: str, tz: str) -> dict[str, Any] | None:
     """A customer group with today's joins and quits and the customers in it with their corp tags (as any
-    follower tagged them); None when the group is outside the viewer's scope."""
+    follower whose tags the viewer reads tagged them); None when the group is outside the viewer's scope."""
     chat = await (await scope.groups(viewer)).filter(chat_id=chat_id).first()
     if chat is None:
         return None
@@ -23,9 +23,11 @@ async def group_card(viewer: Viewer, chat_id: str, tz: str) -> dict[str, Any] | 
     ids = [s.member_id for s in stays if s.type == 2]
     names = dict(await Customer.filter(external_userid__in=ids).values_list("external_userid", "name"))
     tag_ids: dict[str, set[str]] = {}
+    shown = await scope.visibility_for(viewer)
     relations = FollowRelation.filter(customer_id__in=ids, status=FollowRelation.ACTIVE)
-    for ext, tags in await relations.values_list("customer_id", "tag_ids"):
-        tag_ids.setdefault(ext, set()).update(tags or ())
+    for ext, userid, tags in await relations.values_list("customer_id", "userid", "tag_ids"):
+        if shown.reads(userid, "tags"):
+            tag_ids.setdefault(ext, set()).update(tags or ())
     tag_names = dict(await Tag.filter(deleted=False).values_list("tag_id", "name"))
     staff = dict(await Member.all().values_list("userid", "name"))
     return {

@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from bot.contacts import sessions
 from bot.contacts.models import Department, Member
 
 log = logging.getLogger(__name__)
@@ -85,11 +86,14 @@ async def apply_member(user: dict[str, Any], now: datetime) -> bool:
     row = await Member.get_or_none(userid=user["userid"])
     changed = row is None or any(getattr(row, k) != v for k, v in values.items())
     await Member.update_or_create(userid=user["userid"], defaults={**values, "synced_at": now})
+    if not values["active"]:
+        await sessions.end_all([user["userid"]])  # disabled or resigned: their logins end now
     return changed
 
 
 async def remove_member(userid: str, now: datetime) -> int:
-    """WeCom no longer has this member: keep the row for history, inactive."""
+    """WeCom no longer has this member: keep the row for history, inactive, and end their logins."""
+    await sessions.end_all([userid])
     return await Member.filter(userid=userid, active=True).update(active=False, synced_at=now)
 
 
@@ -102,7 +106,9 @@ async def apply_directory(
     for user in users:
         members_changed += await apply_member(user, now)
     listed = [u["userid"] for u in users] or [""]
-    removed = await Member.filter(active=True).exclude(userid__in=listed).update(active=False, synced_at=now)
+    gone = await Member.filter(active=True).exclude(userid__in=listed).values_list("userid", flat=True)
+    removed = await Member.filter(userid__in=gone or [""]).update(active=False, synced_at=now)
+    await sessions.end_all(gone)
     return DirectorySyncResult(len(departments), len(users), removed, departments_changed, members_changed)
 
 

@@ -1,5 +1,6 @@
 """The mirror's tables: corp tags, the directory, customers and their follow relations, the timeline, customer
-groups, roles and sync runs (tortoise-orm; schema changes are migrations in bot/migrations/)."""
+groups, roles, staff login sessions and sync runs (tortoise-orm; schema changes are migrations in
+bot/migrations/)."""
 
 from __future__ import annotations
 
@@ -198,6 +199,23 @@ class RoleGrant(Model):
 
     class Meta:
         table = "role_grant"
+
+
+class StaffSession(Model):
+    """One staff login (console or sidebar), named by its cookie and alive while this row is.
+
+    Logging out, losing a role or leaving WeCom deletes the row (bot/contacts/sessions.py). The first line
+    becomes the table's comment, which tortoise's SQLite migrations split on semicolons: none there.
+    """
+
+    # SHA-256 of the secret the cookie carries: a copy of this table alone logs nobody in
+    id = fields.CharField(max_length=64, primary_key=True)
+    userid = fields.CharField(max_length=64, db_index=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "staff_session"
 
 
 class SyncRun(Model):

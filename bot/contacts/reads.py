@@ -1,6 +1,8 @@
 """Reads of the mirror for people and integrations: customer search, detail, timeline, groups, directory.
 
 Every customer read takes a Viewer and goes through the access scope; something outside it reads as absent.
+A relation dict is built in one place (`_relation`), which leaves out what the viewer may not read of a
+colleague's relation (`scope.Visibility`); timeline events pass the same filter.
 Results are plain dicts (datetimes left as datetimes) so the JSON API, the console and the sidebar share them.
 """
 
@@ -57,8 +59,10 @@ async def list_customers(viewer: Viewer, filters: CustomerFilter, *, limit: int,
         unknown = [u for u in filters.owners if u not in known]
         if unknown:
             raise InvalidQuery("owner", f"no such staff member: {', '.join(unknown)}", tuple(unknown))
-    scoped = dataclasses.replace(filters, userids=await scope.visible_userids(viewer))
+    userids = await scope.visible_userids(viewer)
+    scoped = dataclasses.replace(filters, userids=userids)
     total, dedup, ids = await search.search(scoped, limit=limit, offset=offset)
+    shown = scope.visibility(viewer, userids)
     rows = {r.id: r for r in await FollowRelation.filter(id__in=ids).prefetch_related("customer")}
     relations = [rows[i] for i in ids if i in rows]
     names = await _member_names({r.userid for r in relations})
@@ -66,7 +70,7 @@ async def list_customers(viewer: Viewer, filters: CustomerFilter, *, limit: int,
     items = [
         {
             **_customer(r.customer),
-            "relation": _relation(r, names, tag_names),
+            "relation": _relation(r, names, tag_names, shown),
         }
         for r in relations
     ]
@@ -106,6 +110,7 @@ async def customer_detail(viewer: Viewer, external_userid: str) -> dict[str, Any
     relations = await FollowRelation.filter(customer_id=external_userid).order_by("add_time", "id")
     names = await _member_names({r.userid for r in relations})
     tag_names = await _tag_names({t for r in relations for t in r.tag_ids})
+    shown = await scope.visibility_for(viewer)
     stays = await GroupMembership.filter(member_id=external_userid, left_at__isnull=True).prefetch_related(
         "chat"
     )
@@ -116,7 +121,7 @@ async def customer_detail(viewer: Viewer, external_userid: str) -> dict[str, Any
         "unionid": customer.unionid,
         "lost_at": customer.lost_at,
         "first_added_at": customer.first_added_at,
-        "relations": [_relation(r, names, tag_names) for r in relations],
+        "relations": [_relation(r, names, tag_names, shown) for r in relations],
         "groups": [
             {
                 "chat_id": s.chat.chat_id,
@@ -142,15 +147,18 @@ async def customer_timeline(
         return None
     total, events = await timeline.read(external_userid, types=types, limit=limit, offset=offset)
     names = await _member_names({e.userid for e in events if e.userid})
+    shown = await scope.visibility_for(viewer)
     return total, [
-        {
-            "id": e.id,
-            "type": e.type,
-            "occurred_at": e.occurred_at,
-            "userid": e.userid,
-            "staff_name": names.get(e.userid, ""),
-            "payload": e.payload,
-        }
+        shown.event(
+            {
+                "id": e.id,
+                "type": e.type,
+                "occurred_at": e.occurred_at,
+                "userid": e.userid,
+                "staff_name": names.get(e.userid, ""),
+                "payload": e.payload,
+            }
+        )
         for e in events
     ]
 
@@ -238,21 +246,25 @@ def _customer(c: Customer) -> dict[str, Any]:
     }
 
 
-def _relation(r: FollowRelation, names: dict[str, str], tag_names: dict[str, dict]) -> dict[str, Any]:
-    return {
-        "userid": r.userid,
-        "staff_name": names.get(r.userid, ""),
-        "remark": r.remark,
-        "description": r.description,
-        "remark_corp_name": r.remark_corp_name,
-        "remark_mobiles": r.remark_mobiles,
-        "add_time": r.add_time,
-        "add_way": r.add_way,
-        "state": r.state,
-        "status": r.status,
-        "ended_at": r.ended_at,
-        "tags": [{"tag_id": t, **tag_names.get(t, {"name": "", "group": ""})} for t in r.tag_ids],
-    }
+def _relation(
+    r: FollowRelation, names: dict[str, str], tag_names: dict[str, dict], shown: scope.Visibility
+) -> dict[str, Any]:
+    return shown.relation(
+        {
+            "userid": r.userid,
+            "staff_name": names.get(r.userid, ""),
+            "remark": r.remark,
+            "description": r.description,
+            "remark_corp_name": r.remark_corp_name,
+            "remark_mobiles": r.remark_mobiles,
+            "add_time": r.add_time,
+            "add_way": r.add_way,
+            "state": r.state,
+            "status": r.status,
+            "ended_at": r.ended_at,
+            "tags": [{"tag_id": t, **tag_names.get(t, {"name": "", "group": ""})} for t in r.tag_ids],
+        }
+    )
 
 
 async def _tag_names(tag_ids: set[str]) -> dict[str, dict[str, str]]:

@@ -3,16 +3,19 @@
 Seed 001's roles: an admin (管理员) sees every customer; a department admin (部门管理员) sees the customers
 followed by the direct members of the departments they manage, not of sub-departments; staff see the
 customers they follow themselves. Every customer, relation, timeline and group query goes through
-`visible_userids`, now and in later features.
+`visible_userids`, now and in later features; what a viewer reads of a colleague's relation on a customer
+they share is `Visibility`'s to say.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from bot.contacts import sessions, timeline
 from bot.contacts.models import Customer, Department, FollowRelation, GroupChat, Member, RoleGrant
-from bot.settings import AccessSettings
+from bot.settings import COLLEAGUE_RELATION_FIELDS, AccessSettings
 
 ADMIN, DEPARTMENT_ADMIN, STAFF = "admin", "department_admin", "staff"
 ROLE_NAMES = {ADMIN: "管理员", DEPARTMENT_ADMIN: "部门管理员", STAFF: "员工"}
@@ -27,6 +30,8 @@ class Viewer:
     name: str = ""
     # departments a department admin manages (direct members only)
     departments: tuple[int, ...] = ()
+    # what they read of relations outside their scope besides name, add time and status (Visibility)
+    colleague_fields: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:
@@ -55,10 +60,9 @@ async def viewer_for(userid: str, access: AccessSettings) -> Viewer | None:
         return None
     if await RoleGrant.filter(userid=userid, role=RoleGrant.ADMIN).exists():
         return Viewer(userid, ADMIN, member.name)
-    managed = sorted({*access.department_admins.get(userid, ()), *member.leads})
-    if managed:
-        return Viewer(userid, DEPARTMENT_ADMIN, member.name, tuple(managed))
-    return Viewer(userid, STAFF, member.name)
+    managed = tuple(sorted({*access.department_admins.get(userid, ()), *member.leads}))
+    role = DEPARTMENT_ADMIN if managed else STAFF
+    return Viewer(userid, role, member.name, managed, access.colleague_relation_fields)
 
 
 async def visible_userids(viewer: Viewer) -> frozenset[str] | None:
@@ -97,6 +101,82 @@ async def groups(viewer: Viewer):
     return query if userids is None else query.filter(owner__in=userids)
 
 
+# -- what a viewer reads of a relation outside their scope ----------------------------------------------
+#
+# A customer in the scope may also be followed by colleagues outside it. In WeCom a member's remark,
+# description, remark mobiles, remark company, tags and channel are their own. A viewer reads in full the
+# relations of the staff in their scope (`visible_userids`); of any other relation the colleague's name, add
+# time and status (with its date), plus what the admin lists in `access.colleague_relation_fields`. Relation
+# dicts are built in one place (bot/contacts/reads.py) and pass through here with the timeline events that
+# repeat those fields, so the API, the sidebar, the console and exports all read the same.
+
+# What anyone who may see the customer reads of every relation: who follows them, since when, and how it went.
+PUBLIC = frozenset({"userid", "staff_name", "add_time", "status", "ended_at"})
+# A setting's name -> the relation dict's keys it opens ("channel" is the state and the add way together).
+KEYS = {name: (name,) for name in COLLEAGUE_RELATION_FIELDS} | {"channel": ("state", "add_way")}
+
+# Timeline payload keys that repeat a relation's keys, by event type: a colleague's remark change must not
+# tell what their relation would not.
+EVENT_KEYS: dict[str, dict[str, str]] = {
+    timeline.REMARK_CHANGED: {
+        "remark": "remark", "old_remark": "remark",
+        "description": "description", "old_description": "description",
+    },
+    timeline.TAGS_ADDED: {"tag_ids": "tags", "names": "tags"},
+    timeline.TAGS_REMOVED: {"tag_ids": "tags", "names": "tags"},
+    timeline.ADDED: {"state": "state", "add_way": "add_way"},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Whose relations a viewer reads in full, and which keys of everyone else's.
+
+    Keys are allowed, not denied: a key added to relation dicts later stays the member's own until this
+    module says otherwise.
+    """
+
+    full: frozenset[str] | None  # staff whose relations the viewer reads in full; None: everyone's
+    readable: frozenset[str]  # the keys read of everyone else's: PUBLIC and what the admin allows
+
+    def reads_all(self, userid: str) -> bool:
+        return self.full is None or userid in self.full
+
+    def reads(self, userid: str, key: str) -> bool:
+        """Whether the viewer reads this key of this member's relations."""
+        return self.reads_all(userid) or key in self.readable
+
+    def relation(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A relation dict without what the viewer may not read; `withheld` names the keys left out."""
+        if self.reads_all(values["userid"]):
+            return {**values, "withheld": []}
+        shown = {k: v for k, v in values.items() if k in self.readable}
+        return {**shown, "withheld": [k for k in values if k not in self.readable]}
+
+    def event(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A timeline event dict whose payload keeps only what the viewer reads of its member's relation;
+        `withheld` names the relation keys its payload left out."""
+        if self.reads_all(values["userid"]):
+            return {**values, "withheld": []}
+        keys = EVENT_KEYS.get(values["type"], {})
+        dropped = {k for k in values["payload"] if k in keys and keys[k] not in self.readable}
+        return {
+            **values,
+            "payload": {k: v for k, v in values["payload"].items() if k not in dropped},
+            "withheld": sorted({keys[k] for k in dropped}),
+        }
+
+
+def visibility(viewer: Viewer, userids: frozenset[str] | None) -> Visibility:
+    """The viewer's Visibility, given their `visible_userids` (read once by the caller)."""
+    allowed = {key for name in viewer.colleague_fields for key in KEYS[name]}
+    return Visibility(userids, PUBLIC | allowed)
+
+
+async def visibility_for(viewer: Viewer) -> Visibility:
+    return visibility(viewer, await visible_userids(viewer))
+
+
 async def grant_admin(userid: str, granted_by: str) -> bool:
     """Name an admin in the console; only an active staff member can be one (False otherwise)."""
     if not await Member.exists(userid=userid, active=True):
@@ -109,7 +189,11 @@ async def grant_admin(userid: str, granted_by: str) -> bool:
 
 
 async def revoke_admin(userid: str) -> bool:
-    return bool(await RoleGrant.filter(userid=userid, role=RoleGrant.ADMIN).delete())
+    """Take the console-named admin role away; the member's logins end with it (False: held no such role)."""
+    if not await RoleGrant.filter(userid=userid, role=RoleGrant.ADMIN).delete():
+        return False
+    await sessions.end_all([userid])
+    return True
 
 
 async def role_table(access: AccessSettings) -> dict[str, list[dict]]:

@@ -27,6 +27,9 @@ async def customers(request: web.Request) -> web.Response:
 
 
 async def customer(request: web.Request) -> web.Response:
+    """A relation of a staff member outside the caller's scope (a colleague's, on a shared customer) lists
+    only userid, staff_name, add_time, status and ended_at, plus what access.colleague_relation_fields
+    opens; every relation's `withheld` names the keys left out."""
     viewer = await api_viewer(request)
     parse(request.query, ())
     detail = await reads.customer_detail(viewer, request.match_info["external_userid"])
@@ -42,6 +45,7 @@ TIMELINE_PARAMS = (
 
 
 async def customer_timeline(request: web.Request) -> web.Response:
+    """A colleague's event keeps out of its payload what their relation withholds, named in `withheld`."""
     viewer = await api_viewer(request)
     p = parse(request.query, TIMELINE_PARAMS)
     found = await reads.customer_timeline(

@@ -150,7 +150,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"radar filled in {time.perf_counter() - t0:.1f} s: {args.visits} visits, {edges} share edges,"
               f" deepest level {deepest}")  # fmt: skip
         await scope.grant_admin(ADMIN, "bench")
-        cookie = app[SESSIONS].fernet.encrypt(b'{"userid": "%s", "csrf": "bench"}' % ADMIN.encode()).decode()
+        cookie = app[SESSIONS].token(await app[SESSIONS].start(ADMIN))
         sharer = await RadarVisit.filter(radar_id=radar.id, level=1, children__id__isnull=False).first()
         deep = await RadarVisit.filter(radar_id=radar.id, level=deepest).exclude(external_userid="").first()
         console = f"{base}/console/radar/radars/{radar.id}/analytics"

@@ -29,7 +29,7 @@ STAFF = "u05"
 async def run(args: argparse.Namespace) -> None:
     async with filled_server(args, timeline_events=5) as (base, app, _shape):
         sessions = app[SESSIONS]
-        cookie = sessions.fernet.encrypt(b'{"userid": "%s", "csrf": "bench"}' % STAFF.encode()).decode()
+        cookie = sessions.token(await sessions.start(STAFF))
         mine = await FollowRelation.filter(userid=STAFF).values_list("customer_id", flat=True)
         picks = random.Random(3).choices(mine, k=args.requests)
         async with aiohttp.ClientSession(cookies={COOKIE: cookie}) as http:

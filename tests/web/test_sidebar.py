@@ -1,5 +1,6 @@
 """The sidebar over HTTP: signatures, the customer card, tag and remark edits through WeCom, refusals."""
 
+import json
 import re
 import time
 
@@ -173,8 +174,9 @@ async def test_follow_ups_and_stages_are_refused_with_a_reason_and_change_nothin
 async def test_an_expired_session_goes_back_through_wecom_login_and_a_non_member_gets_a_clear_page(company):
     client = company.client
     sessions = client.app[SESSIONS]
+    # a session the server still keeps, in a cookie older than session_hours
     stale = sessions.fernet.encrypt_at_time(
-        b'{"userid": "s1", "csrf": "x"}', int(time.time()) - sessions.ttl - 60
+        json.dumps(await sessions.start("s1")).encode(), int(time.time()) - sessions.ttl - 60
     )
     client.session.cookie_jar.clear()
     client.session.cookie_jar.update_cookies({COOKIE: stale.decode()})
