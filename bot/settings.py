@@ -80,6 +80,13 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class TasksSettings:
+    concurrency: int = 8
+    lease_seconds: float = 60.0
+    poll_interval: float = 1.0
+
+
+@dataclass(frozen=True)
 class EmulatorSettings:
     host: str = "127.0.0.1"
     port: int = 8081
@@ -149,6 +156,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     wecom: WeComSettings = field(default_factory=WeComSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    tasks: TasksSettings = field(default_factory=TasksSettings)
     emulator: EmulatorSettings = field(default_factory=EmulatorSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
@@ -179,6 +187,7 @@ _SECTION_TYPES = {
     "database": DatabaseSettings,
     "wecom": WeComSettings,
     "inbox": InboxSettings,
+    "tasks": TasksSettings,
     "emulator": EmulatorSettings,
     "access": AccessSettings,
     "sync": SyncSettings,
@@ -280,6 +289,11 @@ def validate(s: Settings) -> Settings:
             raise SettingsError(f"inbox.{key}", "must be above 0")
     if i.retry_base_delay < 0:
         raise SettingsError("inbox.retry_base_delay", "must not be negative")
+    if s.tasks.concurrency < 1:
+        raise SettingsError("tasks.concurrency", "must be at least 1")
+    for key in ("lease_seconds", "poll_interval"):
+        if getattr(s.tasks, key) <= 0:
+            raise SettingsError(f"tasks.{key}", "must be above 0")
     _check_timezone(s.server.timezone)
     _check_access(s.access)
     _check_sync(s.sync, s.server.timezone)
