@@ -82,8 +82,8 @@ class Migration(migrations.Migration):
             options={
                 "table": "task_item",
                 "app": "models",
-                "unique_together": (("task", "ordinal"),),
-                "indexes": [Index(fields=["task", "status", "ordinal"])],
+                "unique_together": (("task_id", "ordinal"),),
+                "indexes": [Index(fields=["task_id", "status", "ordinal"])],
                 "pk_attr": "id",
                 "table_description": "One unit of a task (e.g. one follow relation), run at most once to effect.",
             },

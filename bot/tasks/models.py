@@ -72,5 +72,5 @@ class TaskItem(Model):
 
     class Meta:
         table = "task_item"
-        unique_together = (("task", "ordinal"),)
-        indexes = (("task", "status", "ordinal"),)
+        unique_together = (("task_id", "ordinal"),)
+        indexes = (("task_id", "status", "ordinal"),)
