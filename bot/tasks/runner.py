@@ -52,7 +52,6 @@ class TaskRunner:
         self.worker_id = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._round = 0
         self._rotation = 0
-        self._tasks: dict[int, Task] = {}
         self._contexts: dict[int, TaskContext] = {}
         self._queue: asyncio.Queue[TaskItem] = asyncio.Queue(maxsize=self.options.concurrency)
         self._wake = asyncio.Event()
@@ -130,9 +129,8 @@ class TaskRunner:
     async def _fill(self) -> int:
         """Claim one batch from the next task in turn and queue it; 0 when no task has an item to give."""
         tasks = await Task.filter(status__in=Task.ACTIVE).order_by("id")
-        self._tasks = {t.id: t for t in tasks}
-        for ctx_id in set(self._contexts) - set(self._tasks):
-            del self._contexts[ctx_id]
+        for ended in set(self._contexts) - {t.id for t in tasks}:
+            del self._contexts[ended]
         for turn in range(len(tasks)):
             task = tasks[(self._rotation + turn) % len(tasks)]
             if self.registry.get(task.kind) is None:
