@@ -8,6 +8,7 @@ import signal
 
 from aiohttp import ClientSession, ClientTimeout
 
+from bot.contacts import batch as contacts_batch
 from bot.contacts import handlers as contacts_handlers
 from bot.inbox.router import Context, Router
 from bot.inbox.worker import InboxWorker
@@ -15,6 +16,8 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.store import db
 from bot.store.tokens import DbTokenStore
+from bot.tasks.kinds import Registry
+from bot.tasks.runner import TaskRunner
 from bot.wecom.client import WeComClient
 
 log = logging.getLogger(__name__)
@@ -54,9 +57,18 @@ def inbox_worker(settings: Settings, client: WeComClient | None, router: Router 
     )
 
 
+def task_kinds() -> Registry:
+    """Every package's task kinds, composed into one registry for the task runner."""
+    return Registry(contacts_batch.KINDS)
+
+
+def task_runner(settings: Settings, client: WeComClient | None, kinds: Registry | None = None) -> TaskRunner:
+    return TaskRunner(kinds or task_kinds(), settings, client, postgres=db.is_postgres(settings.database_url))
+
+
 async def run_worker(settings: Settings, router: Router | None = None) -> None:
-    """`scrm worker`: drain the inbox and run the scheduled jobs until SIGINT/SIGTERM, then hand back
-    claimed events."""
+    """`scrm worker`: drain the inbox, run the scheduled jobs and the task center's tasks until
+    SIGINT/SIGTERM, then hand back claimed events and items."""
     await db.open_db(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -69,8 +81,11 @@ async def run_worker(settings: Settings, router: Router | None = None) -> None:
             await worker.start()
             scheduler = Scheduler(settings, client)
             scheduler.start()
+            tasks = task_runner(settings, client)
+            await tasks.start()
             await stop.wait()
             log.info("worker stopping")
+            await tasks.stop()
             await scheduler.stop()
             await worker.stop()
     finally:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
 
-from bot.settings_values import ENV_PREFIX, SettingsError, coerce
+from bot.settings_values import ENV_PREFIX, SettingsError, check_database_url, check_timezone, coerce
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 __all__ = [
@@ -79,6 +79,13 @@ class InboxSettings:
     poll_interval: float = 0.5
     # days a handled event (and its dedup key) is kept; dead ones stay until replayed or deleted
     retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class TasksSettings:
+    concurrency: int = 8
+    lease_seconds: float = 60.0
+    poll_interval: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     wecom: WeComSettings = field(default_factory=WeComSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    tasks: TasksSettings = field(default_factory=TasksSettings)
     emulator: EmulatorSettings = field(default_factory=EmulatorSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
@@ -187,6 +195,7 @@ _SECTION_TYPES = {
     "database": DatabaseSettings,
     "wecom": WeComSettings,
     "inbox": InboxSettings,
+    "tasks": TasksSettings,
     "emulator": EmulatorSettings,
     "access": AccessSettings,
     "sync": SyncSettings,
@@ -258,7 +267,7 @@ def validate(s: Settings) -> Settings:
         raise SettingsError("server.log_level", "must be DEBUG, INFO, WARNING or ERROR")
     if s.server.max_callback_bytes < 1024:
         raise SettingsError("server.max_callback_bytes", "must be at least 1024")
-    _check_database_url(s.database.url)
+    check_database_url(s.database.url)
     if s.database.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
         raise SettingsError("database.sqlite_synchronous", "must be FULL, NORMAL or EXTRA")
     w = s.wecom
@@ -287,7 +296,12 @@ def validate(s: Settings) -> Settings:
             raise SettingsError(f"inbox.{key}", "must be above 0")
     if i.retry_base_delay < 0:
         raise SettingsError("inbox.retry_base_delay", "must not be negative")
-    _check_timezone(s.server.timezone)
+    if s.tasks.concurrency < 1:
+        raise SettingsError("tasks.concurrency", "must be at least 1")
+    for key in ("lease_seconds", "poll_interval"):
+        if getattr(s.tasks, key) <= 0:
+            raise SettingsError(f"tasks.{key}", "must be above 0")
+    check_timezone(s.server.timezone)
     _check_access(s.access)
     _check_sync(s.sync, s.server.timezone)
     if s.notify.reminder_interval < 1:
@@ -319,13 +333,6 @@ def _check_radar(r: RadarSettings) -> None:
     for key in ("wechat_oauth_url", "wechat_api_base_url"):
         if not getattr(r, key).startswith(("http://", "https://")):
             raise SettingsError(f"radar.{key}", "must be an http(s) URL")
-
-
-def _check_timezone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError("server.timezone", "must be an IANA time zone such as Asia/Shanghai") from None
 
 
 def _check_access(a: AccessSettings) -> None:
@@ -372,26 +379,3 @@ def require_wecom(s: Settings) -> None:
     for key in ("corp_id", "token", "encoding_aes_key"):
         if not getattr(s.wecom, key):
             raise SettingsError(f"wecom.{key}", "is required to receive WeCom callbacks")
-
-
-def _check_database_url(url: str) -> None:
-    if not url:
-        return
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        if not (parts.netloc + parts.path) or (parts.netloc + parts.path) == "/":
-            raise SettingsError(
-                "database.url", "sqlite URL needs a file path, e.g. sqlite:///var/lib/scrm.db"
-            )
-        return
-    if parts.scheme in {"postgres", "postgresql", "asyncpg"}:
-        try:
-            port = parts.port
-        except ValueError:
-            raise SettingsError("database.url", "has a port that is not a number") from None
-        if not parts.hostname or not parts.path.strip("/"):
-            raise SettingsError("database.url", "postgres URL needs a host and a database name")
-        if port is not None and not 0 < port < 65536:
-            raise SettingsError("database.url", "has a port outside 1-65535")
-        return
-    raise SettingsError("database.url", "must start with sqlite:// or postgres://")

@@ -1,9 +1,11 @@
-"""Settings values as they arrive (TOML or environment text) turned into typed ones, and the error that names
-a setting when one cannot be."""
+"""Settings values as they arrive (TOML or environment text) turned into typed ones, checks of single values
+(time zone, database URL), and the error that names a setting when one is malformed."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_PREFIX = "SCRM_"
 
@@ -76,3 +78,33 @@ def _coerce_departments(name: str, value: Any) -> dict[str, tuple[int, ...]]:
         except (TypeError, ValueError):
             raise SettingsError(name, f"departments of {userid} must be whole numbers") from None
     return result
+
+
+def check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("server.timezone", "must be an IANA time zone such as Asia/Shanghai") from None
+
+
+def check_database_url(url: str) -> None:
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if not (parts.netloc + parts.path) or (parts.netloc + parts.path) == "/":
+            raise SettingsError(
+                "database.url", "sqlite URL needs a file path, e.g. sqlite:///var/lib/scrm.db"
+            )
+        return
+    if parts.scheme in {"postgres", "postgresql", "asyncpg"}:
+        try:
+            port = parts.port
+        except ValueError:
+            raise SettingsError("database.url", "has a port that is not a number") from None
+        if not parts.hostname or not parts.path.strip("/"):
+            raise SettingsError("database.url", "postgres URL needs a host and a database name")
+        if port is not None and not 0 < port < 65536:
+            raise SettingsError("database.url", "has a port outside 1-65535")
+        return
+    raise SettingsError("database.url", "must start with sqlite:// or postgres://")

@@ -16,6 +16,7 @@ from bot.radar import effects as radar_effects
 from bot.scheduler import SCHEDULER, Scheduler
 from bot.settings import Settings, require_wecom
 from bot.store import datadir, db
+from bot.tasks.runner import TASK_RUNNER
 from bot.wecom.crypto import CallbackCrypto
 from sidebar_web import admin, api, auth, media, radar, render, sidebar
 from sidebar_web.errors import error_middleware
@@ -63,7 +64,7 @@ def create_app(
 
     app.cleanup_ctx.extend([database_ctx, http_ctx, wecom_ctx, inbox_ctx])
     if run_worker:
-        app.cleanup_ctx.append(scheduler_ctx)
+        app.cleanup_ctx.extend([scheduler_ctx, tasks_ctx])
     bot_routes.setup_routes(app)
     auth.setup(app, settings)
     api.setup_routes(app)
@@ -94,3 +95,12 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     scheduler.start()
     yield
     await scheduler.stop()
+
+
+async def tasks_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The task center's runner runs where the worker runs; requests only create and cancel tasks."""
+    runner = runtime.task_runner(app[SETTINGS], app[WECOM])
+    app[TASK_RUNNER] = runner
+    await runner.start()
+    yield
+    await runner.stop()

@@ -18,7 +18,7 @@ TOP = ("bot", "sidebar_web")
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.settings_values", "bot.settings", "bot.values", "bot.logs", "bot.jobs"),
     ("bot.wecom", "bot.store", "bot.migrations"),
-    ("bot.appkeys", "bot.notify", "bot.inbox"),
+    ("bot.appkeys", "bot.notify", "bot.inbox", "bot.tasks"),
     ("bot.contacts",),
     # the domain packages: each reads bot.contacts, none reads another
     ("bot.followups", "bot.radar", "bot.segments", "bot.campaigns", "bot.channels", "bot.profile",

@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "bot.contacts.models",
     "bot.followups.models",
     "bot.radar.models",
+    "bot.tasks.models",
 ]
 MODELS_APP = {"models": MODEL_MODULES, "default_connection": "default", "migrations": "bot.migrations"}
 

@@ -10,7 +10,6 @@ from yarl import URL
 
 from bot.appkeys import SETTINGS, WECOM
 from bot.contacts import reads, scope, timeline
-from bot.contacts.cards import group_card
 from bot.contacts.edits import EditRefused, change_remark, change_tags
 from bot.followups import entries as followups
 from bot.followups import stages
@@ -235,7 +234,9 @@ def _local_datetime(text: str, tz: str) -> datetime | None:
 
 async def group(request: web.Request) -> web.Response:
     viewer = await page_viewer(request)
-    card = await group_card(viewer, request.match_info["chat_id"], request.app[SETTINGS].server.timezone)
+    card = await reads.group_card(
+        viewer, request.match_info["chat_id"], request.app[SETTINGS].server.timezone
+    )
     if card is None:
         raise web.HTTPNotFound(text="找不到这个客户群，或你没有查看权限。")
     return await _page(
