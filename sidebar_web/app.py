@@ -19,6 +19,7 @@ from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
 from sidebar_web import admin, api, auth, media, radar, render, sidebar
 from sidebar_web.errors import error_middleware
+from sidebar_web.request_guard import check_routes, request_guard
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def create_app(
     """The server for these settings. `router` replaces the product handlers (tests prove the inbox with
     their own); `extra_model_apps` adds model apps without migrations (tests' own tables)."""
     require_wecom(settings)
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware, request_guard])
     app[SETTINGS] = settings
     radar_effects.configure(settings)
     w = settings.wecom
@@ -70,6 +71,7 @@ def create_app(
     media.setup_routes(app)
     radar.setup_routes(app)
     render.setup_static(app)
+    check_routes(app)
     return app
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import secrets
@@ -15,7 +14,7 @@ from bot.appkeys import SETTINGS, WECOM
 from bot.services import scope
 from bot.services.scope import Viewer
 from bot.settings import Settings
-from bot.store.keys import data_key
+from bot.store.keys import data_key, same_secret
 from bot.wecom.errors import InvalidCode
 
 log = logging.getLogger(__name__)
@@ -80,9 +79,9 @@ async def current_viewer(request: web.Request) -> Viewer | None:
     settings = request.app[SETTINGS]
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
-        presented = auth.removeprefix("Bearer ").strip().encode()
+        presented = auth.removeprefix("Bearer ").strip()
         for number, token in enumerate(settings.access.api_tokens, 1):
-            if hmac.compare_digest(presented, token.encode()):
+            if same_secret(presented, token):
                 viewer = scope.token_viewer(f"API token #{number}")
     elif userid := request.app[SESSIONS].read(request).get("userid"):
         viewer = await scope.viewer_for(userid, settings.access)
@@ -113,7 +112,7 @@ async def check_csrf(request: web.Request) -> None:
 def csrf_ok(request: web.Request, presented: str) -> bool:
     """Whether a presented token is the session's (streamed uploads check it before reading files)."""
     expected = csrf_token(request)
-    return bool(expected) and hmac.compare_digest(presented.encode(), expected.encode())
+    return bool(expected) and same_secret(presented, expected)
 
 
 def _safe_next(target: str | None) -> str:
@@ -151,7 +150,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
     session = sessions.read(request)
     state, code = request.query.get("state", ""), request.query.get("code", "")
     expected = session.get("oauth_state", "")
-    if not code or not expected or not hmac.compare_digest(state, expected):
+    if not code or not expected or not same_secret(state, expected):
         raise web.HTTPBadRequest(text="登录链接已失效，请重新打开页面")
     try:
         identity = await request.app[WECOM].get_user_info_by_code(code)

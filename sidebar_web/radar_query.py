@@ -7,7 +7,7 @@ from aiohttp import web
 from bot.services import radar_stats
 from bot.services.radar_stats import CustomerFilter
 from bot.services.reads import day_bounds
-from sidebar_web.api.params import PAGING, BadParam, Param, parse
+from sidebar_web.api.params import PAGING, BadParam, Param, parse, path_id
 
 CUSTOMER_PARAMS = (
     Param("q", "text", "Text in the customer's name or a staff remark"),
@@ -32,11 +32,7 @@ def customer_filter(query, tz: str, params=CUSTOMER_PARAMS) -> tuple[dict, Custo
 
 
 async def radar_from_path(request: web.Request, missing: str = "雷达不存在。"):
-    try:
-        radar_id = int(request.match_info["radar_id"])
-    except ValueError:
-        raise web.HTTPNotFound(text=missing) from None
-    radar = await radar_stats.radar_to_analyse(radar_id)
+    radar = await radar_stats.radar_to_analyse(path_id(request, "radar_id", missing))
     if radar is None:
         raise web.HTTPNotFound(text=missing)
     return radar

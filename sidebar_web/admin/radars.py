@@ -10,9 +10,11 @@ from multidict import MultiDict
 
 from bot.appkeys import SETTINGS
 from bot.services import InvalidInput, ordering, radar_files, radar_groups, radars, reads
-from sidebar_web.admin.lists import admin_form, apply, path_id
+from sidebar_web.admin.lists import admin_form, apply
 from sidebar_web.admin.views import admin_only, console_page
+from sidebar_web.api.params import BadParam, path_id, printable, whole_number
 from sidebar_web.auth import csrf_ok
+from sidebar_web.request_guard import UNREADABLE
 
 ADMINS_ONLY = "只有管理员可以管理智能雷达。"
 MISSING = "这个雷达不存在或已删除。"
@@ -33,8 +35,8 @@ MAX_PARTS = 500  # a form has a dozen fields and one per chosen tag
 
 async def radar_list(request: web.Request) -> web.Response:
     await admin_only(request, ADMINS_ONLY)
-    saved = request.query.get("saved", "")
-    radar = await radars.get_radar(int(saved)) if saved.isdigit() else None
+    saved = whole_number(request.query.get("saved", ""))
+    radar = await radars.get_radar(saved) if saved and saved > 0 else None
     return await _render(request, notice=f"已保存雷达“{radar.name}”。" if radar else "")
 
 
@@ -52,8 +54,7 @@ async def delete(request: web.Request) -> web.Response:
 
 async def new_form(request: web.Request) -> web.Response:
     await admin_only(request, ADMINS_ONLY)
-    group = request.query.get("group", "")
-    values = {"type": "link", "group_id": int(group) if group.isdigit() else None}
+    values = {"type": "link", "group_id": whole_number(request.query.get("group", ""))}
     return await _form_page(request, None, {**_defaults(), **values})
 
 
@@ -129,7 +130,10 @@ async def _read_form(request: web.Request, fields: MultiDict, stored: dict[str, 
                 settings.data_dir, _chunks(part), kind, limit, "cover" if part.name == "cover" else "file"
             )
         elif part.name in TEXT_FIELDS:
-            fields.add(part.name, await part.text())
+            text = await part.text()
+            if not printable(text, lines=True):
+                raise BadParam(part.name, UNREADABLE)
+            fields.add(part.name, text)
     if not csrf_ok(request, header or fields.get("csrf", "")):
         raise web.HTTPForbidden(text=EXPIRED)
 
@@ -141,10 +145,9 @@ async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
 
 def _form_of(fields: MultiDict, stored: dict[str, str]) -> radars.RadarForm:
     kind = fields.get("type", "")
-    group = fields.get("group_id", "")
     return radars.RadarForm(
         name=fields.get("name", ""),
-        group_id=int(group) if group.isdigit() else None,
+        group_id=whole_number(fields.get("group_id", "")),
         type=kind,
         title=fields.get("title", ""),
         description=fields.get("description", ""),

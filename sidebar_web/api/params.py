@@ -1,12 +1,51 @@
-"""Query parameters of /api/v1, declared once: parsed (a 400 names the culprit) and documented in OpenAPI."""
+"""Request parameters, declared once: query parameters of /api/v1 and the console (parsed, a 400 names the
+culprit, documented in OpenAPI), and the one parser of whole numbers every id, offset and form value uses."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from aiohttp import web
+
+# What PostgreSQL's bigint and SQLite's INTEGER hold; the drivers raise OverflowError beyond it.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# ASCII digits only: int() also reads '١٢', '1_000' and ' 7'; str.isdigit() passes '²', which int() refuses.
+_WHOLE = re.compile(r"-?[0-9]{1,19}")
+
+
+def whole_number(raw: str) -> int | None:
+    """`raw` as a whole number the database can hold, or None."""
+    if not _WHOLE.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if INT64_MIN <= value <= INT64_MAX else None
+
+
+def printable(text: str, lines: bool = False) -> bool:
+    """Text without control characters or lone surrogates (with `lines`, tab and line breaks are allowed, as
+    a textarea sends them): PostgreSQL refuses NUL in text, the drivers cannot encode a surrogate, and none of
+    them belongs in a name, an id or a search."""
+    allowed = "\t\r\n" if lines else ""
+    return not any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
+
+
+def wecom_id(raw: str) -> str:
+    """A WeCom id from a form (a userid, an external_userid): empty unless it is printable and fits the
+    64-character columns that keep such ids, so the service refuses it instead of the database."""
+    raw = raw.strip()
+    return raw if len(raw) <= 64 and printable(raw) else ""
+
+
+def path_id(request: web.Request, key: str, missing: str) -> int:
+    """The id in the path: a positive whole number, else 404 with `missing` as the reason."""
+    value = whole_number(request.match_info[key])
+    if value is None or value < 1:
+        raise web.HTTPNotFound(text=missing)
+    return value
 
 
 class BadParam(web.HTTPBadRequest):
@@ -38,6 +77,8 @@ class Param:
             items = tuple(dict.fromkeys(i.strip() for i in raw.split(",") if i.strip()))
             if len(items) > 100:
                 raise BadParam(self.name, "at most 100 values")
+            if any(len(i) > self.max_length for i in items):
+                raise BadParam(self.name, f"each value at most {self.max_length} characters")
             if self.kind == "ints":
                 return tuple(self._int(i) for i in items)
             if self.kind == "choices":
@@ -60,10 +101,9 @@ class Param:
         raise AssertionError(self.kind)
 
     def _int(self, raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise BadParam(self.name, "must be a whole number") from None
+        value = whole_number(raw)
+        if value is None:
+            raise BadParam(self.name, "must be a whole number of at most 19 digits")
         if self.choices and value not in self.choices:
             raise BadParam(self.name, f"must be one of {', '.join(map(str, self.choices))}")
         if self.minimum is not None and value < self.minimum:

@@ -11,7 +11,7 @@ from yarl import URL
 from bot.appkeys import SETTINGS, WECOM
 from bot.services import InvalidInput, followups, radar_sending, reads, scope, sidebar, stages, timeline
 from bot.services.customer_edits import EditRefused, change_remark, change_tags
-from sidebar_web.api.params import PAGING, BadParam, Param, parse
+from sidebar_web.api.params import PAGING, BadParam, Param, parse, whole_number
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
 
@@ -196,10 +196,10 @@ async def _editable(request: web.Request):
 
 
 def _int(value) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidInput("stage_id", "请选择客户阶段。") from None
+    number = whole_number(str(value))
+    if number is None:
+        raise InvalidInput("stage_id", "请选择客户阶段。")
+    return number
 
 
 def _local_datetime(text: str, tz: str) -> datetime | None:
