@@ -115,11 +115,17 @@ def csrf_ok(request: web.Request, presented: str) -> bool:
     return bool(expected) and same_secret(presented, expected)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths on this server: an open redirect would turn our login into a phishing tool."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+def local_path(target: str | None) -> str:
+    """The Location for a `next=` value: the path itself when it stays on this server, else "/". An open
+    redirect would turn our login into a phishing tool.
+
+    The check runs on the exact text aiohttp will send, not on what was asked for: yarl drops tab, CR and
+    LF as it builds the header (browsers do too), so next=/%09/evil.example would go out as
+    "//evil.example", which a browser reads as another host. A backslash is sent percent-encoded."""
+    if not target:
         return "/"
-    return target
+    sent = str(URL(target))  # also percent-encodes every other control character, space and non-ASCII
+    return sent if sent.startswith("/") and not sent.startswith("//") else "/"
 
 
 async def login(request: web.Request) -> web.Response:
@@ -140,7 +146,7 @@ async def login(request: web.Request) -> web.Response:
         .with_fragment("wechat_redirect")
     )
     response = web.HTTPFound(target)
-    next_path = _safe_next(request.query.get("next"))
+    next_path = local_path(request.query.get("next"))
     request.app[SESSIONS].write(response, {"oauth_state": state, "next": next_path})
     raise response
 
@@ -164,12 +170,12 @@ async def oauth_callback(request: web.Request) -> web.Response:
             text="只有本企业的在职员工可以登录。如果你刚加入企业，请稍后再试或联系管理员。"
         )
     log.info("%s logged in as %s", viewer.userid, viewer.role)
-    response = web.HTTPFound(_safe_next(session.get("next")))
+    response = web.HTTPFound(local_path(session.get("next")))
     sessions.write(response, {"userid": viewer.userid, "csrf": secrets.token_urlsafe(24)})
     raise response
 
 
 async def logout(request: web.Request) -> web.Response:
-    response = web.HTTPFound(_safe_next(request.query.get("next")))
+    response = web.HTTPFound(local_path(request.query.get("next")))
     request.app[SESSIONS].clear(response)
     raise response
