@@ -17,7 +17,7 @@ from bot.services import radar_effects
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
-from sidebar_web import admin, api, auth, media, radar, render, sidebar
+from sidebar_web import admin, api, auth, media, radar, render, security, sidebar
 from sidebar_web.errors import error_middleware
 from sidebar_web.request_guard import check_routes, request_guard
 
@@ -72,6 +72,7 @@ def create_app(
     radar.setup_routes(app)
     render.setup_static(app)
     check_routes(app)
+    security.setup(app)
     return app
 
 

@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from sidebar_web.render import render
+from sidebar_web.render import STATIC_URLS, render
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ def error_response(request: web.Request, status: int, detail: str = "", param: s
         if param:  # a bad query parameter, named so a client can point at it
             body["param"] = param
         return web.json_response(body, status=status)
-    return render("error.html", {"status": status, "title": title, "message": detail or message}, status)
+    page = {"status": status, "title": title, "message": detail or message}
+    return render("error.html", {**page, "static": request.app[STATIC_URLS]}, status)
 
 
 @web.middleware
