@@ -39,7 +39,7 @@ def acceptable(name: str, value: str) -> bool:
     return 0 < len(value.encode("utf-8", "surrogatepass")) <= kind and printable(value)
 
 
-FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+FORM = "application/x-www-form-urlencoded"
 UNREADABLE = "含有无法保存的控制字符"
 
 
@@ -53,7 +53,7 @@ async def request_guard(request: web.Request, handler) -> web.StreamResponse:
             raise BadParam(name, UNREADABLE)
     # A form is read here once (aiohttp keeps it for the view); multipart uploads stream their files to disk
     # and check their text fields as they read them (admin/radars.py).
-    if request.method == "POST" and request.content_type == FORMS[0]:
+    if request.method == "POST" and request.content_type == FORM:
         for name, value in (await request.post()).items():
             if not (printable(name) and (not isinstance(value, str) or printable(value, lines=True))):
                 raise BadParam(name, UNREADABLE)

@@ -15,9 +15,10 @@ from bot.appkeys import SETTINGS
 from bot.settings import Settings
 
 CONSOLE, SIDEBAR, RADAR = "console", "sidebar", "radar"
-# The WeCom client opens the chat toolbar page (聊天工具栏) in its own webview, at the top: nothing frames
-# it. Its web and desktop clients may show app pages inside their work.weixin.qq.com pages, so the sidebar
-# may be framed by WeCom's origin and by nothing else; the console and radar pages never are.
+# The WeCom client opens the chat toolbar page (聊天工具栏, wecom-protocol.md §5) in its own webview as the
+# top page, which frame-ancestors does not restrict. Should a WeCom client show it inside a page of its own,
+# that page is on work.weixin.qq.com: so the sidebar may be framed by WeCom's origin and by nothing else,
+# and the console and the radar pages by nothing at all.
 WECOM_FRAMES = "https://work.weixin.qq.com https://*.work.weixin.qq.com"
 # @wecom/jssdk opens its own frames on WeCom's login and open-platform hosts (the JS-API bridge outside the
 # native client, the security-gateway confirmation).

@@ -34,6 +34,7 @@ HOSTILE = (
     "%0D%0A",
     "x" * 300,  # beyond every id column (external_userid holds 64)
 )
+IN_QUERY = ("99999999999999999999999", "%C3%A9", "%C2%B2", "%00", "%ED%A0%80", "x" * 300)
 QUERY = (
     "offset", "limit", "saved", "group", "type", "include_dismissed", "include_inactive", "q", "userid",
     "last_from", "gender", "tags", "owner", "status", "url", "state", "code", "next",
@@ -108,7 +109,7 @@ async def test_no_route_answers_500_to_hostile_path_segments_query_parameters_or
         if method == "GET":
             path = re.sub(r"\{[^}]+\}", "1", template)
             for name in QUERY:
-                for value in HOSTILE:
+                for value in IN_QUERY:
                     status = await _call(company, method, path, csrf, query=f"{name}={value}")
                     if status >= 500:
                         failures.append(f"GET {path}?{name}={value[:40]} -> {status}")
