@@ -18,8 +18,9 @@ from bot.settings import Settings, require_wecom
 from bot.store import datadir, db
 from bot.tasks.runner import TASK_RUNNER
 from bot.wecom.crypto import CallbackCrypto
-from sidebar_web import admin, api, auth, media, radar, render, sidebar
+from sidebar_web import admin, api, auth, media, radar, render, security, sidebar
 from sidebar_web.errors import error_middleware
+from sidebar_web.request_guard import check_routes, request_guard
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def create_app(
     require_wecom(settings)
     # First, before the session key (auth.setup) or anything else is written into the data directory.
     datadir.make_private(settings.data_dir)
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware, request_guard])
     app[SETTINGS] = settings
     radar_effects.configure(settings)
     w = settings.wecom
@@ -73,6 +74,8 @@ def create_app(
     media.setup_routes(app)
     radar.setup_routes(app)
     render.setup_static(app)
+    check_routes(app)
+    security.setup(app)
     return app
 
 

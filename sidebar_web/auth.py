@@ -3,7 +3,6 @@ API token from settings."""
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import secrets
@@ -17,7 +16,7 @@ from bot.contacts import scope
 from bot.contacts import sessions as staff_sessions
 from bot.contacts.scope import Viewer
 from bot.settings import Settings
-from bot.store.keys import data_key
+from bot.store.keys import data_key, same_secret
 from bot.wecom.errors import InvalidCode
 
 log = logging.getLogger(__name__)
@@ -98,9 +97,9 @@ async def current_viewer(request: web.Request) -> Viewer | None:
     settings = request.app[SETTINGS]
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
-        presented = auth.removeprefix("Bearer ").strip().encode()
+        presented = auth.removeprefix("Bearer ").strip()
         for number, token in enumerate(settings.access.api_tokens, 1):
-            if hmac.compare_digest(presented, token.encode()):
+            if same_secret(presented, token):
                 viewer = scope.token_viewer(f"API token #{number}")
     elif userid := await staff_sessions.userid_of(request.app[SESSIONS].read(request).get("sid")):
         viewer = await scope.viewer_for(userid, settings.access)
@@ -131,14 +130,20 @@ async def check_csrf(request: web.Request) -> None:
 def csrf_ok(request: web.Request, presented: str) -> bool:
     """Whether a presented token is the session's (streamed uploads check it before reading files)."""
     expected = csrf_token(request)
-    return bool(expected) and hmac.compare_digest(presented.encode(), expected.encode())
+    return bool(expected) and same_secret(presented, expected)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths on this server: an open redirect would turn our login into a phishing tool."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+def local_path(target: str | None) -> str:
+    """The Location for a `next=` value: the path itself when it stays on this server, else "/". An open
+    redirect would turn our login into a phishing tool.
+
+    The check runs on the exact text aiohttp will send, not on what was asked for: yarl drops tab, CR and
+    LF as it builds the header (browsers do too), so next=/%09/evil.example would go out as
+    "//evil.example", which a browser reads as another host. A backslash is sent percent-encoded."""
+    if not target:
         return "/"
-    return target
+    sent = str(URL(target))  # also percent-encodes every other control character, space and non-ASCII
+    return sent if sent.startswith("/") and not sent.startswith("//") else "/"
 
 
 async def login(request: web.Request) -> web.Response:
@@ -159,7 +164,7 @@ async def login(request: web.Request) -> web.Response:
         .with_fragment("wechat_redirect")
     )
     response = web.HTTPFound(target)
-    next_path = _safe_next(request.query.get("next"))
+    next_path = local_path(request.query.get("next"))
     request.app[SESSIONS].write(response, {"oauth_state": state, "next": next_path})
     raise response
 
@@ -169,7 +174,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
     session = sessions.read(request)
     state, code = request.query.get("state", ""), request.query.get("code", "")
     expected = session.get("oauth_state", "")
-    if not code or not expected or not hmac.compare_digest(state, expected):
+    if not code or not expected or not same_secret(state, expected):
         raise web.HTTPBadRequest(text="登录链接已失效，请重新打开页面")
     try:
         identity = await request.app[WECOM].get_user_info_by_code(code)
@@ -183,7 +188,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
             text="只有本企业的在职员工可以登录。如果你刚加入企业，请稍后再试或联系管理员。"
         )
     log.info("%s logged in as %s", viewer.userid, viewer.role)
-    response = web.HTTPFound(_safe_next(session.get("next")))
+    response = web.HTTPFound(local_path(session.get("next")))
     sessions.write(response, await sessions.start(viewer.userid))
     raise response
 
@@ -192,6 +197,6 @@ async def logout(request: web.Request) -> web.Response:
     """End this login on the server, not only in this browser: a copy of the cookie is refused from now on."""
     sessions = request.app[SESSIONS]
     await staff_sessions.end(sessions.read(request).get("sid"))
-    response = web.HTTPFound(_safe_next(request.query.get("next")))
+    response = web.HTTPFound(local_path(request.query.get("next")))
     sessions.clear(response)
     raise response

@@ -9,7 +9,7 @@ from functools import partial
 from aiohttp import web
 
 from sidebar_web.api.params import BadParam
-from sidebar_web.render import render
+from sidebar_web.render import STATIC_URLS, render
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def error_response(request: web.Request, status: int, detail: str = "", bad: Bad
         if bad is not None:  # a bad query parameter, named so a client can point at it, in both languages
             body.update(error=bad.error, message=bad.message, param=bad.param)
         return web.json_response(body, status=status, dumps=_dumps)
-    return render("error.html", {"status": status, "title": title, "message": detail or message}, status)
+    page = {"status": status, "title": title, "message": detail or message}
+    return render("error.html", {**page, "static": request.app[STATIC_URLS]}, status)
 
 
 @web.middleware

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, replace
 
 from bot.settings import Settings
-from bot.store.keys import data_key
+from bot.store.keys import data_key, same_secret
 
 _DAY = 86400
 
@@ -77,7 +77,7 @@ class LinkSigner:
         body, dot, mac = token.partition(".")
         if not dot or not body or not mac or len(token) > 1024:
             raise BadLink("malformed")
-        if not hmac.compare_digest(mac, self._mac(body)):
+        if not same_secret(mac, self._mac(body)):
             raise BadLink("bad signature")
         try:
             fields = json.loads(_unb64(body))
@@ -107,9 +107,9 @@ class LinkSigner:
         value, dot, mac = sealed.rpartition(".")
         if not dot or not value or len(sealed) > 256:
             return None
-        return value if hmac.compare_digest(mac, self._mac(kind + ":" + value)) else None
+        return value if same_secret(mac, self._mac(kind + ":" + value)) else None
 
     def _mac(self, body: str) -> str:
         mac = self._keyed.copy()
-        mac.update(body.encode())
+        mac.update(body.encode("utf-8", "surrogatepass"))
         return _b64(mac.digest())

@@ -1,7 +1,9 @@
-"""Keys the server makes for itself: generated once into the data directory, readable by its owner only."""
+"""Keys the server makes for itself (generated once into the data directory, readable by its owner only),
+and the one comparison of a presented secret with ours."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from collections.abc import Callable
@@ -29,3 +31,12 @@ def data_key(data_dir: Path, name: str, generate: Callable[[], bytes]) -> bytes:
     else:
         tighten(path)  # a key an older version left readable by others
     return path.read_bytes().strip()
+
+
+def same_secret(presented: str, expected: str) -> bool:
+    """Whether a presented secret (a MAC, a token, an OAuth state) is ours, in constant time. Compared as
+    UTF-8: hmac.compare_digest raises TypeError on a str with non-ASCII characters, which anyone can send,
+    and surrogatepass keeps a lone surrogate from raising as it is encoded."""
+    return hmac.compare_digest(
+        presented.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )

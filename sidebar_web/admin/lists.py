@@ -1,4 +1,4 @@
-"""What the console's hand-kept lists (stages, radar groups) share: admin-only posts, ids from the path, and
+"""What the console's hand-kept lists (stages, radar groups) share: admin-only posts, and
 one change at a time whose refusal is shown above the unchanged list."""
 
 from __future__ import annotations
@@ -19,13 +19,6 @@ async def admin_form(request: web.Request, refusal: str):
     await admin_only(request, refusal)
     await check_csrf(request)
     return await request.post()
-
-
-def path_id(request: web.Request, key: str, missing: str) -> int:
-    try:
-        return int(request.match_info[key])
-    except ValueError:
-        raise web.HTTPNotFound(text=missing) from None
 
 
 async def apply(request: web.Request, render: Render, change: Awaitable, notice: str = "") -> web.Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from urllib.parse import quote
 
@@ -35,7 +34,7 @@ async def overview(request: web.Request) -> web.Response:
     funnel = [{"name": s["label"], "value": s["value"]} for s in data.funnel]
     return await console_page(
         request, "admin/radar_analytics.html", tab="overview", radar=radar, o=data,
-        figures=radar_stats.FIGURES, notes=radar_stats, funnel_json=json.dumps(funnel, ensure_ascii=False),
+        figures=radar_stats.FIGURES, notes=radar_stats, funnel=funnel,
         spoken=radar_stats.spoken_seconds,
     )  # fmt: skip
 
@@ -151,7 +150,7 @@ async def network(request: web.Request) -> web.Response:
     }  # fmt: skip
     return await console_page(
         request, "admin/radar_analytics_network.html", radar=radar, graph=graph,
-        root=next(n for n in graph["nodes"] if n["root"]), chart_json=json.dumps(chart, ensure_ascii=False),
+        root=next(n for n in graph["nodes"] if n["root"]), chart=chart,
     )  # fmt: skip
 
 

@@ -7,8 +7,9 @@ from aiohttp import web
 from bot.contacts import reads
 from bot.radar import groups as radar_groups
 from bot.store import ordering
-from sidebar_web.admin.lists import admin_form, apply, path_id
+from sidebar_web.admin.lists import admin_form, apply
 from sidebar_web.admin.views import admin_only, console_page
+from sidebar_web.api.params import path_id, whole_number
 
 ADMINS_ONLY = "只有管理员可以管理雷达分组。"
 
@@ -35,9 +36,8 @@ async def rename(request: web.Request) -> web.Response:
 
 async def departments(request: web.Request) -> web.Response:
     form = await admin_form(request, ADMINS_ONLY)
-    try:
-        chosen = [int(d) for d in form.getall("departments", [])]
-    except ValueError:
+    chosen = [whole_number(str(d)) for d in form.getall("departments", [])]
+    if None in chosen:
         return await _render(request, error="所选部门不存在，请刷新后重试。", status=400)
     change = radar_groups.set_visible_departments(path_id(request, "group_id", "雷达分组不存在。"), chosen)
     return await apply(request, _render, change, "已更新“{}”的可见部门。")

@@ -15,10 +15,10 @@ from bot.radar import groups as radar_groups
 from bot.radar import radars
 from bot.store import ordering
 from bot.values import InvalidInput
-from sidebar_web.admin.lists import admin_form, apply, path_id
+from sidebar_web.admin.lists import admin_form, apply
 from sidebar_web.admin.paging import pager, read_filters
 from sidebar_web.admin.views import admin_only, console_page
-from sidebar_web.api.params import PAGING, Param
+from sidebar_web.api.params import PAGING, Param, path_id, printable, unreadable, whole_number
 from sidebar_web.auth import csrf_ok
 
 ADMINS_ONLY = "只有管理员可以管理智能雷达。"
@@ -64,8 +64,7 @@ async def delete(request: web.Request) -> web.Response:
 
 async def new_form(request: web.Request) -> web.Response:
     await admin_only(request, ADMINS_ONLY)
-    group = request.query.get("group", "")
-    values = {"type": "link", "group_id": int(group) if group.isdigit() else None}
+    values = {"type": "link", "group_id": whole_number(request.query.get("group", ""))}
     return await _form_page(request, None, {**_defaults(), **values})
 
 
@@ -141,7 +140,10 @@ async def _read_form(request: web.Request, fields: MultiDict, stored: dict[str, 
                 settings.data_dir, _chunks(part), kind, limit, "cover" if part.name == "cover" else "file"
             )
         elif part.name in TEXT_FIELDS:
-            fields.add(part.name, await part.text())
+            text = await part.text()
+            if not printable(text, lines=True):
+                raise unreadable(part.name)
+            fields.add(part.name, text)
     if not csrf_ok(request, header or fields.get("csrf", "")):
         raise web.HTTPForbidden(text=EXPIRED)
 
@@ -153,10 +155,9 @@ async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
 
 def _form_of(fields: MultiDict, stored: dict[str, str]) -> radars.RadarForm:
     kind = fields.get("type", "")
-    group = fields.get("group_id", "")
     return radars.RadarForm(
         name=fields.get("name", ""),
-        group_id=int(group) if group.isdigit() else None,
+        group_id=whole_number(fields.get("group_id", "")),
         type=kind,
         title=fields.get("title", ""),
         description=fields.get("description", ""),

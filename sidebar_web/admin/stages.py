@@ -5,8 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.followups import stages
-from sidebar_web.admin.lists import admin_form, apply, path_id
+from sidebar_web.admin.lists import admin_form, apply
 from sidebar_web.admin.views import admin_only, console_page
+from sidebar_web.api.params import path_id
 
 ADMINS_ONLY = "只有管理员可以管理客户阶段。"
 

@@ -9,7 +9,7 @@ from bot.contacts import reads, scope, timeline
 from bot.contacts.reads import Page
 from sidebar_web.admin.paging import pager, read_filters, searched
 from sidebar_web.api.customer_search import CUSTOMER_PARAMS, search_customers
-from sidebar_web.api.params import PAGING, Param, parse
+from sidebar_web.api.params import PAGING, Param, parse, wecom_id
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
 
@@ -140,7 +140,7 @@ async def roles(request: web.Request) -> web.Response:
 async def grant_admin(request: web.Request) -> web.Response:
     viewer = await admin_only(request)
     await check_csrf(request)
-    userid = str((await request.post()).get("userid", "")).strip()
+    userid = wecom_id(str((await request.post()).get("userid", "")))
     if not await scope.grant_admin(userid, granted_by=viewer.userid):
         raise web.HTTPBadRequest(text="请选择一位在职员工。")
     raise web.HTTPSeeOther(request.app.router["console_roles"].url_for())
@@ -149,7 +149,7 @@ async def grant_admin(request: web.Request) -> web.Response:
 async def revoke_admin(request: web.Request) -> web.Response:
     await admin_only(request)
     await check_csrf(request)
-    userid = str((await request.post()).get("userid", "")).strip()
+    userid = wecom_id(str((await request.post()).get("userid", "")))
     if not await scope.revoke_admin(userid):
         raise web.HTTPBadRequest(text="这位员工不是在后台任命的管理员（配置文件中的管理员需在配置中移除）。")
     raise web.HTTPSeeOther(request.app.router["console_roles"].url_for())

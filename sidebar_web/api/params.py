@@ -1,8 +1,12 @@
-"""Query parameters, declared once: parsed, documented in OpenAPI, and refused in Chinese for people (with
-the field's label) and in English for integrators, both built here so no view can word a refusal itself."""
+"""Request parameters, declared once: query parameters of /api/v1 and the console (parsed, documented in
+OpenAPI, and refused in Chinese for people, with the field's label, and in English for integrators, both built
+here so no view can word a refusal itself), and the one parser of whole numbers every id, offset and form
+value uses."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,8 +28,46 @@ REASONS = {
     "before": ("不能早于{other}", "must not be before {other_name}"),
     "missing": ("找不到 {values}", "no such {thing}: {values}"),
     "unknown": ("不是这里可用的参数", "unknown parameter"),
+    "unreadable": ("含有无法保存的控制字符", "contains control characters"),
     "not_ours": ("必须是本站的页面", "must be a page of this server ({site})"),
 }
+
+
+# What PostgreSQL's bigint and SQLite's INTEGER hold; the drivers raise OverflowError beyond it.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# ASCII digits only: int() also reads '١٢', '1_000' and ' 7'; str.isdigit() passes '²', which int() refuses.
+_WHOLE = re.compile(r"-?[0-9]{1,19}")
+
+
+def whole_number(raw: str) -> int | None:
+    """`raw` as a whole number the database can hold, or None."""
+    if not _WHOLE.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if INT64_MIN <= value <= INT64_MAX else None
+
+
+def printable(text: str, lines: bool = False) -> bool:
+    """Text without control characters or lone surrogates (with `lines`, tab and line breaks are allowed, as
+    a textarea sends them): PostgreSQL refuses NUL in text, the drivers cannot encode a surrogate, and none of
+    them belongs in a name, an id or a search."""
+    allowed = "\t\r\n" if lines else ""
+    return not any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
+
+
+def wecom_id(raw: str) -> str:
+    """A WeCom id from a form (a userid, an external_userid): empty unless it is printable and fits the
+    64-character columns that keep such ids, so the service refuses it instead of the database."""
+    raw = raw.strip()
+    return raw if len(raw) <= 64 and printable(raw) else ""
+
+
+def path_id(request: web.Request, key: str, missing: str) -> int:
+    """The id in the path: a positive whole number, else 404 with `missing` as the reason."""
+    value = whole_number(request.match_info[key])
+    if value is None or value < 1:
+        raise web.HTTPNotFound(text=missing)
+    return value
 
 
 class BadParam(web.HTTPBadRequest):
@@ -38,10 +80,20 @@ class BadParam(web.HTTPBadRequest):
         self.message = self.text
 
 
-def unknown_param(name: str) -> BadParam:
-    """A name no spec declares: it has no label, so the refusal quotes it (shortened: it is anyone's text)."""
+def refused_field(name: str, why: str) -> BadParam:
+    """A refusal of a field no spec labels (an undeclared parameter, any form field): the refusal quotes its
+    name, shortened, since it is anyone's text."""
     shown = name if len(name) <= 30 else name[:30] + "…"
-    return BadParam(name, f"参数“{shown}”", REASONS["unknown"][0], f"{name}: {REASONS['unknown'][1]}")
+    return BadParam(name, f"参数“{shown}”", REASONS[why][0], f"{shown}: {REASONS[why][1]}")
+
+
+def unknown_param(name: str) -> BadParam:
+    return refused_field(name, "unknown")
+
+
+def unreadable(name: str) -> BadParam:
+    """A value with control characters or lone surrogates, which no column can keep."""
+    return refused_field(name, "unreadable")
 
 
 @dataclass(frozen=True)
@@ -95,6 +147,8 @@ class Param:
             items = tuple(dict.fromkeys(i.strip() for i in raw.split(",") if i.strip()))
             if len(items) > 100:
                 raise self.refuse("too_many")
+            if any(len(i) > self.max_length for i in items):
+                raise self.refuse("too_long")
             if self.kind == "ints":
                 return tuple(self._int(i) for i in items)
             if self.kind == "choices":
@@ -117,10 +171,9 @@ class Param:
         raise AssertionError(self.kind)
 
     def _int(self, raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise self.refuse("int") from None
+        value = whole_number(raw)
+        if value is None:
+            raise self.refuse("int")
         if self.choices and value not in self.choices:
             raise self.refuse("choice")
         if self.minimum is not None and value < self.minimum:

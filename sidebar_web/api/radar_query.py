@@ -7,7 +7,7 @@ from aiohttp import web
 from bot.contacts.reads import day_bounds
 from bot.radar.analytics import figures as radar_stats
 from bot.radar.analytics.figures import CustomerFilter
-from sidebar_web.api.params import PAGING, Param, parse
+from sidebar_web.api.params import PAGING, Param, parse, path_id
 
 CUSTOMER_PARAMS = (
     Param("q", "text", "Text in the customer's name or a staff remark", label="客户信息"),
@@ -42,11 +42,7 @@ def filter_of(p: dict, tz: str) -> CustomerFilter:
 
 
 async def radar_from_path(request: web.Request, missing: str = "雷达不存在。"):
-    try:
-        radar_id = int(request.match_info["radar_id"])
-    except ValueError:
-        raise web.HTTPNotFound(text=missing) from None
-    radar = await radar_stats.radar_to_analyse(radar_id)
+    radar = await radar_stats.radar_to_analyse(path_id(request, "radar_id", missing))
     if radar is None:
         raise web.HTTPNotFound(text=missing)
     return radar

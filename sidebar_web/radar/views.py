@@ -19,6 +19,7 @@ from bot.radar.links import BadLink, LinkSigner, RadarLink
 from bot.radar.models import Radar
 from bot.store.group_commit import GroupCommit
 from bot.wecom.errors import InvalidCode, WeComError
+from sidebar_web.api.params import whole_number
 from sidebar_web.radar.pages import ContentPages
 from sidebar_web.render import STATIC_URLS, render
 
@@ -140,10 +141,9 @@ async def beacon(request: web.Request) -> web.Response:
     event = str(form.get("e", ""))
     if event not in radar_beacons.EVENTS:
         raise web.HTTPBadRequest(text="未知的事件")
-    try:
-        value = int(str(form.get("v") or 0))
-    except ValueError:
-        raise web.HTTPBadRequest(text="进度必须是整数") from None
+    value = whole_number(str(form.get("v") or 0))
+    if value is None:
+        raise web.HTTPBadRequest(text="进度必须是整数")
     ids = radar_visits.read_visit_key(request.app[SIGNER], str(form.get("k", "")))
     keys = [f"ip:{request.remote}"] + ([f"visitor:{ids[1]}"] if ids else [])
     if not request.app[LIMITER].allow(*keys):

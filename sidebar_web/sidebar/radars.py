@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.appkeys import SETTINGS
 from bot.radar import sending as radar_sending
+from sidebar_web.api.params import path_id
 from sidebar_web.auth import check_csrf, page_viewer
 
 
@@ -14,10 +15,7 @@ async def send_radar(request: web.Request) -> web.Response:
     viewer = await page_viewer(request)
     await check_csrf(request)
     form = await request.post()
-    try:
-        radar_id = int(request.match_info["radar_id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="这个雷达不存在，请刷新后重试。") from None
+    radar_id = path_id(request, "radar_id", "这个雷达不存在，请刷新后重试。")
     try:
         news = await radar_sending.send(
             request.app[SETTINGS],

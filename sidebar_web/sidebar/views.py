@@ -17,7 +17,7 @@ from bot.followups.card import customer_card
 from bot.radar import sending as radar_sending
 from bot.values import InvalidInput
 from bot.wecom import jssdk
-from sidebar_web.api.params import PAGING, Param, parse
+from sidebar_web.api.params import PAGING, Param, parse, whole_number
 from sidebar_web.auth import check_csrf, csrf_token, page_viewer
 from sidebar_web.render import STATIC_URLS, TIMELINE_LABELS, render
 
@@ -216,10 +216,10 @@ async def _editable(request: web.Request):
 
 
 def _int(value) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidInput("stage_id", "请选择客户阶段。") from None
+    number = whole_number(str(value))
+    if number is None:
+        raise InvalidInput("stage_id", "请选择客户阶段。")
+    return number
 
 
 def _local_datetime(text: str, tz: str) -> datetime | None:

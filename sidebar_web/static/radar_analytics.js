@@ -1,12 +1,19 @@
 // Radar analytics charts (ECharts): the funnel on the overview, the share network on a customer's page.
+// Names are WeChat nicknames anyone can choose, so no chart ever renders HTML: every chart is made by
+// chart(), whose tooltip draws plain text on the canvas (renderMode "richText") instead of building an
+// HTML box, and formatters return text. The data comes from <script type="application/json">.
 (function () {
   function data(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
   }
+  function chart(id, option) {
+    option.tooltip = Object.assign({}, option.tooltip, { renderMode: "richText" });
+    echarts.init(document.getElementById(id)).setOption(option);
+  }
   var funnel = data("funnel-data");
   if (funnel) {
-    echarts.init(document.getElementById("funnel-chart")).setOption({
+    chart("funnel-chart", {
       tooltip: { trigger: "item", formatter: "{b}：{c}" },
       series: [{ type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "8%",
                  label: { show: true, position: "inside", formatter: "{b} {c}" }, data: funnel }]
@@ -14,11 +21,11 @@
   }
   var net = data("network-data");
   if (net) {
-    echarts.init(document.getElementById("network-chart")).setOption({
+    chart("network-chart", {
       tooltip: {
         formatter: function (p) {
           if (p.dataType === "edge") {
-            return "分享 " + p.data.value + " 次访问<br>首次 " + p.data.first + "<br>最近 " + p.data.last;
+            return "分享 " + p.data.value + " 次访问\n首次 " + p.data.first + "\n最近 " + p.data.last;
           }
           return p.data.name + "：访问 " + p.data.value + " 次";
         }

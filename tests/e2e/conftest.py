@@ -22,14 +22,46 @@ def pytest_collection_modifyitems(items):
             item.add_marker(skip)
 
 
+class WatchedBrowser:
+    """Chromium whose every page reports what the Content-Security-Policy refused (the browser logs each
+    refusal to the console): a page that needs more than the policy allows, or an injection it stopped."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def watch(self, page) -> None:
+        def seen(message) -> None:
+            if "Content Security Policy" in message.text:
+                self.csp_violations.append(f"{page.url}: {message.text}")
+
+        page.on("console", seen)
+
+    async def new_context(self, **options):
+        context = await self._browser.new_context(**options)
+        context.on("page", self.watch)
+        return context
+
+    async def new_page(self, **options):
+        page = await self._browser.new_page(**options)
+        self.watch(page)
+        return page
+
+
 @pytest.fixture
 async def browser():
+    """Every browser test also proves the pages need nothing the Content-Security-Policy refuses."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = WatchedBrowser(chromium)
         yield browser
         await browser.close()
+    assert not browser.csp_violations, "\n".join(browser.csp_violations)
 
 
 async def shot(page, name: str) -> None:

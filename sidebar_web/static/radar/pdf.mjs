@@ -48,6 +48,9 @@ try {
   }, { threshold: [0, 0.25, 0.5, 0.75, 1] });
   for (const box of pages) { near.observe(box); seen.observe(box); }
 } catch (err) {
-  holder.innerHTML = '<p class="radar-empty">文档加载失败，请稍后重试或联系您的顾问/客服。</p>';
+  const note = document.createElement("p");
+  note.className = "radar-empty";
+  note.textContent = "文档加载失败，请稍后重试或联系您的顾问/客服。";
+  holder.replaceChildren(note);
   console.error(err);
 }

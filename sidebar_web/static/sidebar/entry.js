@@ -3,7 +3,7 @@
 (function () {
   var box = document.getElementById("entry");
   var status = document.getElementById("entry-status");
-  function say(text) { status.textContent = text; box.querySelector(".weui-msg__icon-area").innerHTML = ""; }
+  function say(text) { status.textContent = text; box.querySelector(".weui-msg__icon-area").replaceChildren(); }
   if (!window.ww) { say("请在企业微信中打开此页面。"); return; }
   var base = box.dataset.base;
   ww.getContext().then(function (ctx) {
