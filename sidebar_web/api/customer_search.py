@@ -7,6 +7,7 @@ from typing import Any
 from bot.contacts import conditions, reads
 from bot.contacts.reads import CustomerFilter, InvalidQuery, Page
 from bot.contacts.scope import Viewer
+from bot.followups import conditions as _stage_condition  # noqa: F401 (registers the stage kind)
 from sidebar_web.api.params import PAGING, BadParam, Param
 
 CUSTOMER_PARAMS = (

@@ -36,11 +36,11 @@ class Query:
         like = "ILIKE" if self.postgres else "LIKE"
         return f"{column} {like} {self.param(f'%{escaped}%')} ESCAPE '\\'"
 
-    def json_texts(self, column: str, alias: str) -> str:
-        """A FROM item listing a JSON array column's elements as text in `alias`.v."""
+    def json_texts(self, column: str, alias: str) -> tuple[str, str]:
+        """(a FROM item listing the elements of the JSON array in `column`, an element as text)."""
         if self.postgres:
-            return f"jsonb_array_elements_text({column}) AS {alias}(v)"
-        return f"(SELECT CAST(value AS TEXT) AS v FROM json_each({column})) {alias}"
+            return f"jsonb_array_elements_text({column}) AS {alias}(v)", f"{alias}.v"
+        return f"json_each({column}) AS {alias}", f"CAST({alias}.value AS TEXT)"
 
     def json_has(self, column: str, values, *, every: bool = False) -> str:
         """The JSON array of strings in `column` holds any (or every) one of `values`; index-friendly on

@@ -103,10 +103,8 @@ async def _departments(f: Fields) -> tuple[int, ...]:
 
 def _departments_sql(ids: tuple[int, ...], q: Query) -> str:
     marks = ", ".join(q.param(str(i)) for i in ids)
-    return (
-        f"EXISTS (SELECT 1 FROM member m, {q.json_texts('m.departments', 'd')}"
-        f" WHERE m.userid = r.userid AND d.v IN ({marks}))"
-    )
+    elements, element = q.json_texts("m.departments", "d")
+    return f"EXISTS (SELECT 1 FROM member m, {elements} WHERE m.userid = r.userid AND {element} IN ({marks}))"
 
 
 # tags: {"kind": "tags", "match": "any"|"all"|"none", "tag_ids": [...]}: the relation's corp tags

@@ -94,7 +94,7 @@ async def parse_condition(raw: dict[str, Any], *, tz: str, path: str = "") -> Co
 async def _node(raw: Any, path: str, depth: int, tz: str, count: list[int]) -> Node:
     if not isinstance(raw, dict):
         raise ConditionError(path, "", "应为一个条件或条件组（JSON 对象）")
-    if "op" in raw or "items" in raw:
+    if "kind" not in raw:  # a condition names its kind; a group has none (text conditions have an op too)
         return await _group(raw, path, depth, tz, count)
     count[0] += 1
     if count[0] > MAX_CONDITIONS:
@@ -131,7 +131,7 @@ async def _condition(raw: dict[str, Any], path: str, tz: str) -> Condition:
     kind = _KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
         shown = name[:30] if isinstance(name, str) else ""
-        raise ConditionError(path, "", f"不认识的条件类型“{shown}”" if shown else "缺少条件类型 kind")
+        raise ConditionError(path, "", f"不认识的条件类型“{shown}”" if shown else "kind 应为条件类型的名字")
     fields = Fields(raw, tz)
     try:
         negate = fields.flag("not")
