@@ -97,12 +97,12 @@ def one(condition: dict) -> dict:
 
 REFUSED = [
     ([], "筛选条件：应为一个条件或条件组（JSON 对象）"),
-    ({"op": "xor", "items": []}, "筛选条件（条件组）：op 只能是 and（且）或 or（或）"),
+    ({"op": "xor", "items": []}, "筛选条件：op 只能是 and（且）或 or（或）"),
     ({"op": "and", "items": [{"kind": "gender", "values": [1]}, {"op": "or", "items": [GONE]}]},
      "条件 2.1（企业标签）：找不到 etGONE"),
     (one({"kind": "tags", "tag_ids": ["t1", "t5"]}), "条件 1（企业标签）：找不到 t5"),
     ({"op": "and", "items": [{"kind": "gender", "values": [1]}] * 11},
-     "筛选条件（条件组）：一组最多 10 个条件"),
+     "筛选条件：一组最多 10 个条件"),
     (one({"op": "or", "items": [one({"op": "or", "items": [GONE]})]}),
      "条件 1.1.1（条件组）：条件组最多嵌套 3 层"),
     ({"op": "or", "items": [{"op": "and", "items": []}]}, "条件 1（条件组）：条件组不能为空"),

@@ -75,8 +75,9 @@ class ConditionError(InvalidInput):
     what the node named that does not exist; the message reads 条件 2.1（企业标签）：找不到 etGONE."""
 
     def __init__(self, path: str, label: str, reason: str, values: tuple[str, ...] = (), field="conditions"):
-        where = f"条件 {path}" if path else "筛选条件"
-        super().__init__(field, f"{where}（{label}）：{reason}" if label else f"{where}：{reason}")
+        # the tree itself is 筛选条件 (its kind, a group, goes without saying); a node is 条件 2.1（企业标签）
+        where = f"条件 {path}（{label}）" if path and label else f"条件 {path}" if path else "筛选条件"
+        super().__init__(field, f"{where}：{reason}")
         self.path, self.label, self.reason, self.values = path, label, reason, values
 
 
