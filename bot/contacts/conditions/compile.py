@@ -43,11 +43,11 @@ class Query:
         return f"json_each({column}) AS {alias}", f"CAST({alias}.value AS TEXT)"
 
     def json_has(self, column: str, values, *, every: bool = False) -> str:
-        """The JSON array of strings in `column` holds any (or every) one of `values`; index-friendly on
-        PostgreSQL (?| and ?& use a GIN index on the jsonb column)."""
+        """The JSON array of strings in `column` (NOT NULL) holds any (or every) one of `values`;
+        index-friendly on PostgreSQL (?| and ?& can use a GIN index on the jsonb column)."""
         values = list(dict.fromkeys(values))
         if self.postgres:
-            return f"COALESCE({column} {'?&' if every else '?|'} {self.param(values)}::text[], FALSE)"
+            return f"{column} {'?&' if every else '?|'} {self.param(values)}::text[]"
         marks = ", ".join(self.param(v) for v in values)
         if every:
             return (
@@ -66,7 +66,8 @@ class Query:
 def predicate(node: Node, q: Query) -> str:
     """The node as one boolean SQL expression that is never NULL."""
     if isinstance(node, Condition):
-        q.reads_customer |= node.kind.reads_customer
+        reads = node.kind.reads_customer
+        q.reads_customer |= reads(node.value) if callable(reads) else reads
         sql = f"({node.kind.sql(node.value, q)})"
     elif isinstance(node, Group):
         if not node.items:

@@ -78,6 +78,10 @@ def _text_sql(v: Text, q: Query) -> str:
     return f"NOT ({found})" if v.op.startswith("not_") else found
 
 
+def _text_reads_customer(v: Text) -> bool:
+    return "c.name" in TEXT_COLUMNS[v.field]
+
+
 # owners: {"kind": "owners", "userids": ["zhangsan", "lisi"]}
 async def _owners(f: Fields) -> tuple[str, ...]:
     userids = f.strings("userids")
@@ -246,7 +250,7 @@ def _among(column: str):
 
 
 CORE = (
-    Kind("text", "客户昵称/备注", _text, _text_sql, reads_customer=True),
+    Kind("text", "客户昵称/备注", _text, _text_sql, reads_customer=_text_reads_customer),
     Kind("owners", "所属成员", _owners, _among("r.userid")),
     Kind("departments", "所属部门", _departments, _departments_sql),
     Kind("tags", "企业标签", _tags, _tags_sql),

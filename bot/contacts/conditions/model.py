@@ -32,7 +32,8 @@ class Kind:
     label: str  # what a person calls it, in every refusal
     parse: Callable[[Fields], Awaitable[Any]]
     sql: Callable[[Any, Any], str]  # (value, compile.Query) -> SQL
-    reads_customer: bool = False
+    # the predicate reads `customer c` (the join is needed): always, or as the value decides
+    reads_customer: bool | Callable[[Any], bool] = False
 
 
 _KINDS: dict[str, Kind] = {}
