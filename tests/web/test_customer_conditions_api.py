@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.followups import stages
+from tests.readapi_corp import login
 
 
 def tree(*items, op="and", **extra) -> str:
@@ -80,3 +81,17 @@ async def test_a_wrong_tree_is_a_400_naming_the_node_in_chinese(company):
         assert body["error"].startswith("conditions:")
     status, body = await company.get("/api/v1/customers", state="x" * 65)
     assert (status, body["param"]) == (400, "state") and body["message"].startswith("添加渠道：")
+
+
+async def test_the_console_list_refuses_a_wrong_tree_in_chinese_and_keeps_the_page(company):
+    await login(company.client, company.emulator, "ops")
+    gone = tree({"kind": "tags", "tag_ids": ["etGONE"]})
+    response = await company.client.get("/console/customers", params={"conditions": gone})
+    html = await response.text()
+    assert response.status == 400 and "条件 1（企业标签）：找不到 etGONE" in html
+    assert "<h1>客户列表</h1>" in html and "no such" not in html
+    ok = await company.client.get(
+        "/console/customers", params={"conditions": tree({"kind": "gender", "values": [2]})}
+    )
+    html = await ok.text()
+    assert ok.status == 200 and "赵丽" in html and "王小明" not in html
