@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.contacts import groups as group_service
 from bot.contacts import scope, search, tags, timeline
+from bot.contacts.conditions import ConditionError
 from bot.contacts.directory import member_names as _member_names
 from bot.contacts.models import Customer, Department, FollowRelation, GroupChat, GroupMembership, Member, Tag
 from bot.contacts.scope import Viewer
@@ -29,9 +30,10 @@ class InvalidQuery(ValueError):
     """A search names something that does not exist: `param` is the query parameter to blame, `values` what
     it named that is not there (the web layer words the refusal)."""
 
-    def __init__(self, param: str, reason: str, values: tuple[str, ...] = ()):
+    def __init__(self, param: str, reason: str, values: tuple[str, ...] = (), message: str = ""):
         super().__init__(f"{param}: {reason}")
         self.param, self.reason, self.values = param, reason, values
+        self.message = message or reason  # Chinese, naming the condition when it came from a tree
 
 
 @dataclass(frozen=True)
@@ -48,21 +50,13 @@ def day_bounds(day, tz: str) -> tuple[datetime, datetime]:
 
 
 async def list_customers(viewer: Viewer, filters: CustomerFilter, *, limit: int, offset: int) -> Page:
-    """One row per follow relation in scope matching the filters, newest added first."""
-    if filters.tag_ids:
-        live = Tag.filter(tag_id__in=filters.tag_ids, deleted=False)
-        known = set(await live.values_list("tag_id", flat=True))
-        unknown = [t for t in filters.tag_ids if t not in known]
-        if unknown:
-            raise InvalidQuery("tags", f"no such tag: {', '.join(unknown)}", tuple(unknown))
-    if filters.owners:
-        known = set(await Member.filter(userid__in=filters.owners).values_list("userid", flat=True))
-        unknown = [u for u in filters.owners if u not in known]
-        if unknown:
-            raise InvalidQuery("owner", f"no such staff member: {', '.join(unknown)}", tuple(unknown))
+    """One row per follow relation in scope matching the filters, in their order (newest added first)."""
     userids = await scope.visible_userids(viewer)
     scoped = dataclasses.replace(filters, userids=userids)
-    total, dedup, ids = await search.search(scoped, limit=limit, offset=offset)
+    try:
+        total, dedup, ids = await search.search(scoped, limit=limit, offset=offset)
+    except ConditionError as exc:
+        raise InvalidQuery(exc.field, exc.reason, exc.values, exc.message) from None
     shown = scope.visibility(viewer, userids)
     rows = {r.id: r for r in await FollowRelation.filter(id__in=ids).prefetch_related("customer")}
     relations = [rows[i] for i in ids if i in rows]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.contacts import reads
+from bot.contacts import conditions, reads
 from bot.contacts.reads import CustomerFilter, InvalidQuery, Page
 from bot.contacts.scope import Viewer
-from sidebar_web.api.params import PAGING, Param
+from bot.followups import conditions as _stage_condition  # noqa: F401 (registers the stage kind)
+from sidebar_web.api.params import PAGING, BadParam, Param
 
 CUSTOMER_PARAMS = (
     Param(
@@ -51,6 +52,25 @@ CUSTOMER_PARAMS = (
         label="流失状态",
     ),
     Param("type", "ints", "1 WeChat user, 2 WeCom user", (1, 2), label="客户类型"),
+    Param(
+        "conditions",
+        "json",
+        'A condition tree, AND-ed with the filters above: a condition {"kind": "tags", "match": "any", '
+        '"tag_ids": ["et1"]} or a group {"op": "and"|"or", "items": [...]}, either with optional '
+        '"not": true; at most 10 items a group, 3 levels, 30 conditions. Kinds: '
+        + ", ".join(sorted(conditions.kinds())),
+        max_length=8000,
+        label="筛选条件",
+    ),
+    Param(
+        "sort",
+        "choice",
+        "Order of the rows: -added newest added first, added, name, -name, -active latest activity "
+        "first, active",
+        tuple(conditions.SORTS),
+        "-added",
+        label="排序",
+    ),
     *PAGING,
 )
 
@@ -60,7 +80,13 @@ BY_NAME = {p.name: p for p in CUSTOMER_PARAMS}
 
 async def search_customers(viewer: Viewer, p: dict[str, Any], tz: str) -> Page:
     """The scoped search the parsed parameters ask for; a filter naming a tag or member that does not exist
-    is refused like a malformed one (400 naming it)."""
+    is refused like a malformed one (400 naming it), a wrong condition tree with the node it is about."""
+    tree = conditions.EVERYTHING
+    if p["conditions"] is not None:
+        try:
+            tree = await conditions.parse(p["conditions"], tz=tz)
+        except conditions.ConditionError as exc:
+            raise refused_tree(exc.message) from None
     filters = CustomerFilter(
         text=p["q"] or "",
         owners=p["owner"] or (),
@@ -72,8 +98,20 @@ async def search_customers(viewer: Viewer, p: dict[str, Any], tz: str) -> Page:
         genders=p["gender"] or (),
         statuses=p["status"] or (),
         customer_types=p["type"] or (),
+        tree=tree,
+        sort=p["sort"],
     )
     try:
         return await reads.list_customers(viewer, filters, limit=p["limit"], offset=p["offset"])
     except InvalidQuery as exc:
-        raise BY_NAME[exc.param].missing(exc.values) from None
+        if exc.values:
+            raise BY_NAME[exc.param].missing(exc.values) from None
+        # a value the query parser let through but the condition refuses (a channel too long to exist)
+        raise refused_tree(exc.message, exc.param) from None
+
+
+def refused_tree(message: str, param: str = "conditions") -> BadParam:
+    """400 naming the parameter, with the condition's own Chinese message (条件 2.1（企业标签）：找不到 …)."""
+    label = BY_NAME[param].label
+    reason = message.removeprefix(label + "：").removeprefix("筛选条件：")
+    return BadParam(param, label, reason, f"{param}: {reason}")

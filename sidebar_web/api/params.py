@@ -5,6 +5,7 @@ value uses."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ REASONS = {
     "minimum": ("不能小于 {minimum}", "must be at least {minimum}"),
     "maximum": ("不能大于 {maximum}", "must be at most {maximum}"),
     "date": ("日期格式不对，应如 2026-01-31", "must be a date like 2026-01-31"),
+    "json": ("不是有效的 JSON", "must be JSON"),
     "repeated": ("只能填一个值", "given more than once"),
     "before": ("不能早于{other}", "must not be before {other_name}"),
     "missing": ("找不到 {values}", "no such {thing}: {values}"),
@@ -99,7 +101,7 @@ def unreadable(name: str) -> BadParam:
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # text | list | ints | date | choice | choices | bool | int
+    kind: str  # text | list | ints | date | choice | choices | bool | int | json
     description: str
     choices: tuple = ()
     default: Any = None
@@ -168,6 +170,13 @@ class Param:
                 return date.fromisoformat(raw)
             except ValueError:
                 raise self.refuse("date") from None
+        if self.kind == "json":
+            if len(raw) > self.max_length:
+                raise self.refuse("too_long")
+            try:
+                return json.loads(raw)
+            except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
+                raise self.refuse("json") from None
         raise AssertionError(self.kind)
 
     def _int(self, raw: str) -> int:

@@ -204,5 +204,5 @@ async def test_the_openapi_document_describes_every_endpoint_and_filter(company)
     customer_params = {p["name"] for p in doc["paths"]["/api/v1/customers"]["get"]["parameters"]}
     assert customer_params == {
         "q", "owner", "tags", "tag_mode", "added_from", "added_to", "state", "gender", "status", "type",
-        "limit", "offset",
+        "conditions", "sort", "limit", "offset",
     }  # fmt: skip
