@@ -3,6 +3,7 @@ a setting when one cannot be."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 ENV_PREFIX = "SCRM_"
@@ -76,3 +77,16 @@ def _coerce_departments(name: str, value: Any) -> dict[str, tuple[int, ...]]:
         except (TypeError, ValueError):
             raise SettingsError(name, f"departments of {userid} must be whole numbers") from None
     return result
+
+
+def networks(name: str, values: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """IP addresses and CIDR blocks (10.0.0.5, 10.0.0.0/8, fd00::/8) as networks; a block with host bits set
+    (10.0.0.5/8) is refused, since which of two meanings was wanted cannot be told."""
+    found = []
+    for value in values:
+        try:
+            found.append(ipaddress.ip_network(value))
+        except ValueError:
+            problem = f"{value!r} is not an IP address or CIDR block such as 10.0.0.0/8"
+            raise SettingsError(name, problem) from None
+    return tuple(found)

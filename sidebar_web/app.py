@@ -17,7 +17,7 @@ from bot.scheduler import SCHEDULER, Scheduler
 from bot.settings import Settings, require_wecom
 from bot.store import db
 from bot.wecom.crypto import CallbackCrypto
-from sidebar_web import admin, api, auth, media, radar, render, sidebar
+from sidebar_web import admin, api, auth, client_address, media, radar, render, sidebar
 from sidebar_web.errors import error_middleware
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,8 @@ def create_app(
     """The server for these settings. `router` replaces the product handlers (tests prove the inbox with
     their own); `extra_model_apps` adds model apps without migrations (tests' own tables)."""
     require_wecom(settings)
-    app = web.Application(middlewares=[error_middleware])
+    # The client's address first, so that every handler and log line after it reads the same one.
+    app = web.Application(middlewares=[client_address.middleware(settings), error_middleware])
     app[SETTINGS] = settings
     radar_effects.configure(settings)
     w = settings.wecom
