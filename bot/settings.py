@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
 
-from bot.settings_values import ENV_PREFIX, SettingsError, check_database_url, check_timezone, coerce
+from bot.settings_values import (
+    ENV_PREFIX,
+    SettingsError,
+    check_database_url,
+    check_timezone,
+    coerce,
+    networks,
+)
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 __all__ = [
@@ -37,6 +44,8 @@ class ServerSettings:
     log_level: str = "INFO"
     # The corp's time zone: "today" and date filters mean days there.
     timezone: str = "Asia/Shanghai"
+    # reverse proxies (IPs, CIDR blocks) whose X-Forwarded-For names the client; empty: the peer is the client
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -267,6 +276,7 @@ def validate(s: Settings) -> Settings:
         raise SettingsError("server.log_level", "must be DEBUG, INFO, WARNING or ERROR")
     if s.server.max_callback_bytes < 1024:
         raise SettingsError("server.max_callback_bytes", "must be at least 1024")
+    networks("server.trusted_proxies", s.server.trusted_proxies)
     check_database_url(s.database.url)
     if s.database.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
         raise SettingsError("database.sqlite_synchronous", "must be FULL, NORMAL or EXTRA")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -108,3 +109,16 @@ def check_database_url(url: str) -> None:
             raise SettingsError("database.url", "has a port outside 1-65535")
         return
     raise SettingsError("database.url", "must start with sqlite:// or postgres://")
+
+
+def networks(name: str, values: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """IP addresses and CIDR blocks (10.0.0.5, 10.0.0.0/8, fd00::/8) as networks; a block with host bits set
+    (10.0.0.5/8) is refused, since which of two meanings was wanted cannot be told."""
+    found = []
+    for value in values:
+        try:
+            found.append(ipaddress.ip_network(value))
+        except ValueError:
+            problem = f"{value!r} is not an IP address or CIDR block such as 10.0.0.0/8"
+            raise SettingsError(name, problem) from None
+    return tuple(found)

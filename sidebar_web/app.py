@@ -18,7 +18,7 @@ from bot.settings import Settings, require_wecom
 from bot.store import datadir, db
 from bot.tasks.runner import TASK_RUNNER
 from bot.wecom.crypto import CallbackCrypto
-from sidebar_web import admin, api, auth, media, radar, render, security, sidebar
+from sidebar_web import admin, api, auth, client_address, media, radar, render, security, sidebar
 from sidebar_web.errors import error_middleware
 from sidebar_web.request_guard import check_routes, request_guard
 
@@ -37,7 +37,8 @@ def create_app(
     require_wecom(settings)
     # First, before the session key (auth.setup) or anything else is written into the data directory.
     datadir.make_private(settings.data_dir)
-    app = web.Application(middlewares=[error_middleware, request_guard])
+    # The client's address first, so that every handler and log line after it reads the same one.
+    app = web.Application(middlewares=[client_address.middleware(settings), error_middleware, request_guard])
     app[SETTINGS] = settings
     radar_effects.configure(settings)
     w = settings.wecom

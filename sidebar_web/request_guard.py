@@ -22,6 +22,7 @@ SEGMENTS: dict[str, tuple[int, str]] = {
     "radar_id": (ID, "这个雷达不存在或已删除。"),
     "stage_id": (ID, "客户阶段不存在。"),
     "group_id": (ID, "雷达分组不存在。"),
+    "visit_id": (ID, "找不到这次访问，或它不是发给你的雷达提醒。"),
     # WeCom's ids fit the 64-character columns that keep them
     "external_userid": (64, "找不到这位客户，或你没有查看权限。"),
     "chat_id": (64, "找不到这个客户群，或你没有查看权限。"),

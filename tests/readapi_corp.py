@@ -124,16 +124,26 @@ async def populate(corp: Corp, clock) -> None:
 
 
 @pytest.fixture
-async def company(aiohttp_client, make_settings, emulator, emulator_server, emulator_clock) -> Corp:
+def company_settings() -> dict[str, dict]:
+    """Settings a test module changes for its corp, by section: override this fixture in the module."""
+    return {}
+
+
+@pytest.fixture
+async def company(
+    aiohttp_client, make_settings, emulator, emulator_server, emulator_clock, company_settings
+) -> Corp:
     base = str(emulator_server.make_url("")).rstrip("/")
     port = free_port()  # known before start: WeCom's OAuth page sends browsers back to public_url
-    settings = make_settings(
-        api_base_url=base,
-        server={"public_url": f"http://127.0.0.1:{port}"},
-        wecom={"oauth_url": base + "/_emulator/oauth/authorize"},
-        access={"admins": ("ops",), "department_admins": {"kflead": (4,)}, "api_tokens": (TOKEN,)},
-        emulator={"jssdk_shim": True},
-    )
+    sections = {
+        "server": {"public_url": f"http://127.0.0.1:{port}"},
+        "wecom": {"oauth_url": base + "/_emulator/oauth/authorize"},
+        "access": {"admins": ("ops",), "department_admins": {"kflead": (4,)}, "api_tokens": (TOKEN,)},
+        "emulator": {"jssdk_shim": True},
+    }
+    for name, keys in company_settings.items():
+        sections[name] = {**sections.get(name, {}), **keys}
+    settings = make_settings(api_base_url=base, **sections)
     client = await aiohttp_client(create_app(settings), server_kwargs={"port": port})
     emulator.mirror_link = f"http://127.0.0.1:{port}/console/customers/{{external_userid}}"
     await emulator.callbacks.configure(str(client.make_url("/wecom/callback")))

@@ -38,6 +38,9 @@ RETRY_BASE, RETRY_MAX = timedelta(seconds=15), timedelta(minutes=15)
 # take up to notify.PER_MEMBER_PER_MINUTE of them; radar alerts merge into at most this many, one a run.
 PER_MEMBER_PER_MINUTE = 30 - notify.PER_MEMBER_PER_MINUTE
 TITLE_MAX = 30  # characters of a radar title in a message line
+# The sidebar's page of one visit (bot/radar/visit_card.py), where a card's 详情 leads: its recipient may
+# open it whoever's customer the visitor is, unlike the customer page, which follows the customer scope.
+VISIT_PAGE = "/sidebar/radar/visits/{visit_id}"
 
 
 @dataclass
@@ -187,8 +190,9 @@ async def alert_card(
     settings: Settings, userid: str, alerts: list[RadarAlert], *, count_rest: bool = True
 ) -> tuple[dict[str, str], set[tuple[str, int]]]:
     """One textcard for a staff member's alerts: a line per customer and radar, newest visit first, with
-    viewing time and progress as they are now, as many as WeCom's limits allow; with count_rest the card
-    counts the lines left out. Returns the card and the (customer, radar) pairs it names."""
+    what is known of the visit now (an alert sent as the page opens says only that it opened; viewing
+    time and progress once the page has reported them), as many as WeCom's limits allow; with count_rest
+    the card counts the lines left out. Returns the card and the (customer, radar) pairs it names."""
     latest: dict[tuple[str, int], RadarAlert] = {}
     for alert in sorted(alerts, key=lambda a: (a.created_at, a.id)):
         latest[alert.external_userid, alert.radar_id] = alert
@@ -200,8 +204,9 @@ async def alert_card(
             label = await customer_label(alert.external_userid, userid)
             names[alert.external_userid] = notify.shorten(label, notify.NAME_MAX)
     lines = [_line(names[a.external_userid], a) for a in newest]
-    # The 详情 button opens the customer of the newest visit.
-    url = notify.customer_url(settings, newest[0].external_userid)
+    # 详情 opens the newest visit: who, through whose shares, how far. A customer met through a share is
+    # often a colleague's, whose customer page this member may not open.
+    url = settings.public_url + VISIT_PAGE.format(visit_id=newest[0].visit_id)
     for shown in range(len(lines), 0, -1):
         more = len(lines) - shown if count_rest else 0
         # The title counts every customer the card speaks of, named or counted.
@@ -220,12 +225,12 @@ async def alert_card(
 def _line(customer: str, alert: RadarAlert) -> dict:
     radar, visit = alert.radar, alert.visit
     tracked = radar.type != Radar.LINK  # a link radar only redirects: no viewing time or progress
+    # Nothing reported yet is said as nothing, not as 0 秒 / 0 %: the page may have only just opened.
     return {
         "customer": customer,
         "title": notify.shorten(radar.title, TITLE_MAX),
-        "tracked": tracked,
-        "duration": spoken_duration(visit.duration),
-        "progress": visit.progress,
+        "duration": spoken_duration(visit.duration) if tracked and visit.duration > 0 else "",
+        "progress": visit.progress if tracked and visit.progress > 0 else 0,
     }
 
 

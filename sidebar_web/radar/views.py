@@ -135,8 +135,8 @@ async def _page(request: web.Request, link: RadarLink, opened: radar_visits.Open
 
 
 async def beacon(request: web.Request) -> web.Response:
-    """navigator.sendBeacon posts here (form-encoded k, e, v). A key we did not sign is ignored (204); a
-    genuine one is answered once its beacon is committed."""
+    """navigator.sendBeacon posts here (form-encoded k, e, v). A key we did not sign is ignored (204) and
+    costs no limit; a genuine one counts for its visitor and address and is answered once committed."""
     form = await request.post()
     event = str(form.get("e", ""))
     if event not in radar_beacons.EVENTS:
@@ -145,9 +145,12 @@ async def beacon(request: web.Request) -> web.Response:
     if value is None:
         raise web.HTTPBadRequest(text="进度必须是整数")
     ids = radar_visits.read_visit_key(request.app[SIGNER], str(form.get("k", "")))
-    keys = [f"ip:{request.remote}"] + ([f"visitor:{ids[1]}"] if ids else [])
-    if not request.app[LIMITER].allow(*keys):
+    if ids is None:
+        # Counted nowhere: forged keys must not use up the budget of the address a real visitor shares
+        # (an office, a carrier's NAT), and refusing them saves nothing, since nothing is written.
+        return web.Response(status=204)
+    # request.remote is the client's address (sidebar_web/client_address.py), not the proxy's
+    if not request.app[LIMITER].allow(f"ip:{request.remote}", f"visitor:{ids[1]}"):
         raise web.HTTPTooManyRequests(text="操作太频繁，请稍后再试")
-    if ids is not None:
-        await request.app[BEACONS].record(ids[0], event, value, now=datetime.now(UTC))
+    await request.app[BEACONS].record(ids[0], event, value, now=datetime.now(UTC))
     return web.Response(status=204)

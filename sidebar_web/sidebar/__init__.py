@@ -7,6 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.appkeys import SETTINGS
+from bot.radar.alerts import VISIT_PAGE
 from sidebar_web.sidebar import radars, views
 
 SHIM = Path(__file__).resolve().parent / "jssdk-shim.js"
@@ -29,6 +30,7 @@ def setup_routes(app: web.Application) -> None:
     )
     r.add_get("/sidebar/groups/{chat_id}", views.group, name="sidebar_group")
     r.add_post("/sidebar/radars/{radar_id}/send", radars.send_radar, name="sidebar_send_radar")
+    r.add_get(VISIT_PAGE, radars.radar_visit, name="sidebar_radar_visit")  # where radar alerts lead
 
 
 async def _shim(request: web.Request) -> web.StreamResponse:

