@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.contacts.conditions import Fields, Kind, Query, register
-from bot.contacts.conditions.kinds import MATCH_IN, known
+from bot.contacts.conditions.kinds import MATCH_IN, exists, known
 from bot.followups.models import Stage
 
 
@@ -28,11 +28,8 @@ async def _parse(f: Fields) -> Stages:
 
 
 def _sql(v: Stages, q: Query) -> str:
-    found = (
-        "EXISTS (SELECT 1 FROM customer_stage cs WHERE cs.external_userid = r.customer_id"
-        f" AND cs.userid = r.userid AND {q.among('cs.stage_id', v.stage_ids)})"
-    )
-    return f"NOT {found}" if v.match == "none" else found
+    relation = "cs.external_userid = r.customer_id AND cs.userid = r.userid"
+    return exists(v.match, "customer_stage cs", f"{relation} AND {q.among('cs.stage_id', v.stage_ids)}")
 
 
 STAGE = register(Kind("stage", "客户阶段", _parse, _sql))

@@ -34,6 +34,12 @@ CUSTOMER_TYPES = {1: "微信用户", 2: "企业微信用户"}
 STATUSES = {FollowRelation.ACTIVE: "未流失", FollowRelation.LOST: "已流失", FollowRelation.DELETED: "已删除"}
 
 
+def exists(match: str, table: str, where: str) -> str:
+    """A row of `table` (with its alias) meets `where` for the relation; negated for "none" of a match."""
+    found = f"EXISTS (SELECT 1 FROM {table} WHERE {where})"
+    return f"NOT {found}" if match == "none" else found
+
+
 def known(given: tuple, found) -> None:
     """Refuse the values of `given` that are not in `found`, naming them (找不到 etGONE)."""
     found = set(found)
@@ -189,11 +195,10 @@ async def _groups(f: Fields) -> Groups:
 
 
 def _groups_sql(v: Groups, q: Query) -> str:
-    found = (
-        "EXISTS (SELECT 1 FROM group_membership g WHERE g.member_id = r.customer_id AND g.type = 2"
-        f" AND g.left_at IS NULL AND {q.among('g.chat_id', v.chat_ids)})"
+    in_chat = "g.member_id = r.customer_id AND g.type = 2 AND g.left_at IS NULL AND " + q.among(
+        "g.chat_id", v.chat_ids
     )
-    return f"NOT {found}" if v.match == "none" else found
+    return exists(v.match, "group_membership g", in_chat)
 
 
 # events: {"kind": "events", "types": ["radar_opened"], "from": ..., "to": ..., "radar_id": 12,
@@ -241,8 +246,7 @@ def _events_sql(v: Events, q: Query) -> str:
         within("t.occurred_at", v.span, q) if v.span != Span() else "",
         q.json_field_is("t.payload", "radar_id", v.radar_id) if v.radar_id is not None else "",
     ]
-    found = f"EXISTS (SELECT 1 FROM timeline_event t WHERE {' AND '.join(p for p in parts if p)})"
-    return f"NOT {found}" if v.match == "none" else found
+    return exists(v.match, "timeline_event t", " AND ".join(p for p in parts if p))
 
 
 def _among(column: str):

@@ -9,6 +9,7 @@ with 40058 (不合法的参数) and changes nothing; a missing one with its own 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,15 +21,15 @@ _INTEGER = re.compile(r"-?[0-9]{1,20}")  # a query string carries numbers as tex
 
 
 @dataclass(frozen=True)
-class Field:
+class Field(ABC):
     """One parameter. `required` is the errcode for a missing (absent, null or "") value; 0 = optional."""
 
     name: str
     required: int = 0
 
+    @abstractmethod
     def parse(self, value: Any, where: str) -> Any:
         """The checked value, or ApiError(40058). `value` is never None here."""
-        raise NotImplementedError
 
     def absent(self, value: Any) -> bool:
         return value is None
